@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* zfwctl: the thin client. One file per command group. */
+#ifndef ZFWCTL_H
+#define ZFWCTL_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "client.h"
+
+struct ctl {
+	const char *socket;
+	bool json;
+};
+
+/* Calls @method and prints the outcome: with -j the raw reply, else
+ * nothing (the caller formats *out). Returns an exit code; *out is the
+ * reply parameters on success (caller decrefs). */
+int ctl_call(struct ctl *ctl, const char *method, json_t *params, json_t **out);
+
+int cmd_status(struct ctl *ctl, int argc, char **argv);
+int cmd_rule_add(struct ctl *ctl, int argc, char **argv);
+int cmd_rule_del(struct ctl *ctl, int argc, char **argv);
+int cmd_rule_list(struct ctl *ctl, int argc, char **argv);
+int cmd_rule_flush(struct ctl *ctl, int argc, char **argv);
+int cmd_call(struct ctl *ctl, int argc, char **argv);
+
+#endif

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Every key and value that bpf/ and zfwd/ exchange through maps, defined
+ * once. Both sides include this file; nothing here may depend on either.
+ *
+ * Rule lookup is two LPM lookups and a bounded scan:
+ *
+ *   dst trie  {proto, daddr}/(32+dlen)          -> zfwd_dst_val {dlen}
+ *   src trie  {proto, dlen, daddr, saddr}/(..)  -> zfwd_leaf (<= 16 slots)
+ *   rules     slot                              -> zfwd_rule_val
+ *
+ * The control plane compiles overlapping prefixes: the dst trie holds every
+ * distinct destination prefix, and the leaf found under the longest one
+ * already lists every rule of that prefix *and of all shorter prefixes that
+ * contain it*, for the longest matching source prefix, sorted by precedence.
+ * The first candidate whose port range and interface set match decides.
+ */
+#ifndef ZFWD_MAPS_H
+#define ZFWD_MAPS_H
+
+#include <linux/types.h>
+
+/* Bump when a map's meaning changes without its sizes changing. */
+#define ZFWD_ABI_VERSION 1
+#define ZFWD_META_MAGIC 0x7a667764u /* "zfwd" */
+
+/* Candidates one (destination, source) leaf may hold. Part of the ABI. */
+#define ZFWD_MAX_CANDIDATES 16
+/* Distinct interface names that rules may reference (bits of a u64). */
+#define ZFWD_MAX_IFACE_NAMES 64
+
+/* Key padding bits count towards prefixlen: they are always zero. */
+#define ZFWD_DST_KEY_FIXED_BITS 32
+#define ZFWD_SRC4_KEY_FIXED_BITS 64
+#define ZFWD_SRC6_KEY_FIXED_BITS 160
+
+enum zfwd_action {
+	ZFWD_ACT_NONE = 0,
+	ZFWD_ACT_TPROXY = 1,
+	ZFWD_ACT_PASS = 2,
+	ZFWD_ACT_DENY = 3,
+};
+
+enum zfwd_role {
+	ZFWD_ROLE_INTERNAL = 0,
+	ZFWD_ROLE_EXTERNAL = 1,
+};
+
+/* Why a packet got its verdict; indexes zfwd_iface_stats.count. */
+enum zfwd_reason {
+	ZFWD_R_PASS_NON_IP = 0,   /* not IPv4/IPv6 (ARP among them) */
+	ZFWD_R_PASS_ND,           /* IPv6 neighbour discovery */
+	ZFWD_R_PASS_RULE,         /* a pass rule matched */
+	ZFWD_R_PASS_DEFAULT,      /* unmatched, interface default is pass */
+	ZFWD_R_TPROXY,            /* assigned to a TPROXY listener */
+	ZFWD_R_DROP_RULE,         /* a deny rule matched */
+	ZFWD_R_DROP_DEFAULT,      /* unmatched, interface default is drop */
+	ZFWD_R_DROP_NO_LISTENER,  /* tproxy rule, nobody listens on the port */
+	ZFWD_R_DROP_ASSIGN,       /* bpf_sk_assign refused the socket */
+	ZFWD_R_DROP_MALFORMED,    /* truncated or inconsistent headers */
+	ZFWD_R_PASS_UNMANAGED,    /* attached, but no interface entry */
+	ZFWD_R_MAX,
+};
+
+/* Destination tries: prefixlen = ZFWD_DST_KEY_FIXED_BITS + dlen. */
+struct zfwd_dst4_key {
+	__u32 prefixlen;
+	__u8 proto;
+	__u8 pad[3];
+	__be32 addr;
+};
+
+struct zfwd_dst6_key {
+	__u32 prefixlen;
+	__u8 proto;
+	__u8 pad[3];
+	__be32 addr[4];
+};
+
+struct zfwd_dst_val {
+	__u8 dlen;
+	__u8 pad[3];
+};
+
+/* Source tries, one namespace per destination prefix:
+ * prefixlen = ZFWD_SRCx_KEY_FIXED_BITS + slen, daddr masked to dlen. */
+struct zfwd_src4_key {
+	__u32 prefixlen;
+	__u8 proto;
+	__u8 dlen;
+	__u8 pad[2];
+	__be32 daddr;
+	__be32 saddr;
+};
+
+struct zfwd_src6_key {
+	__u32 prefixlen;
+	__u8 proto;
+	__u8 dlen;
+	__u8 pad[2];
+	__be32 daddr[4];
+	__be32 saddr[4];
+};
+
+struct zfwd_cand {
+	__u16 port_lo; /* host order, inclusive */
+	__u16 port_hi;
+	__u32 slot;    /* index into the rules array */
+};
+
+struct zfwd_leaf {
+	__u32 count;
+	struct zfwd_cand cand[ZFWD_MAX_CANDIDATES];
+};
+
+/* zfwd_rule_val.flags */
+#define ZFWD_RF_ANY_INTERNAL 0x1 /* no interface list: every internal one */
+
+struct zfwd_rule_val {
+	__u8 action;        /* enum zfwd_action; NONE = free slot */
+	__u8 flags;
+	__be16 tproxy_port; /* network order, as socket tuples want it */
+	__u32 pad;
+	__u64 iface_mask;   /* bits of interface names the rule lists */
+};
+
+struct zfwd_rule_stats {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* zfwd_iface_val.flags: reserved for per-interface options. */
+struct zfwd_iface_val {
+	__u8 role;           /* enum zfwd_role */
+	__u8 default_action; /* ZFWD_ACT_PASS or ZFWD_ACT_DENY */
+	__u16 flags;
+	__u32 pad;
+	__u64 name_mask;     /* the bit of this interface's name, if any */
+};
+
+struct zfwd_iface_stats {
+	__u64 count[ZFWD_R_MAX];
+};
+
+struct zfwd_meta {
+	__u32 magic;
+	__u32 abi_version;
+};
+
+#endif /* ZFWD_MAPS_H */

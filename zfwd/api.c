@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "log.h"
+#include "zfwd_api.h"
+#include "zfwd_maps.h"
+
+#ifndef ZFWD_VERSION
+#define ZFWD_VERSION "0.0.0"
+#endif
+
+typedef json_t *(*method_fn)(struct api *a, json_t *params, struct zerr *err);
+
+struct method {
+	const char *name;
+	method_fn fn;
+	const char *const *params; /* accepted parameter names */
+};
+
+static const char *const reason_names[ZFWD_R_MAX] = {
+	[ZFWD_R_PASS_NON_IP] = "pass_non_ip",
+	[ZFWD_R_PASS_ND] = "pass_nd",
+	[ZFWD_R_PASS_RULE] = "pass_rule",
+	[ZFWD_R_PASS_DEFAULT] = "pass_default",
+	[ZFWD_R_TPROXY] = "tproxy",
+	[ZFWD_R_DROP_RULE] = "drop_rule",
+	[ZFWD_R_DROP_DEFAULT] = "drop_default",
+	[ZFWD_R_DROP_NO_LISTENER] = "drop_no_listener",
+	[ZFWD_R_DROP_ASSIGN] = "drop_assign",
+	[ZFWD_R_DROP_MALFORMED] = "drop_malformed",
+	[ZFWD_R_PASS_UNMANAGED] = "pass_unmanaged",
+};
+
+const char *api_reason_name(int reason)
+{
+	return reason >= 0 && reason < ZFWD_R_MAX ? reason_names[reason] : "?";
+}
+
+static void invalid_param(struct zerr *err, const char *name)
+{
+	zerr_set(err, VARLINK_ERR_INVALID_PARAMETER, json_pack("{s:s}", "parameter", name));
+}
+
+/* The owner parameter: absent means "local"; present must be valid. */
+static int get_owner(json_t *params, const char **owner, bool required_default,
+		     struct zerr *err)
+{
+	json_t *v = json_object_get(params, "owner");
+
+	if (!v || json_is_null(v)) {
+		*owner = required_default ? ZFWD_DEFAULT_OWNER : NULL;
+		return 0;
+	}
+	if (!json_is_string(v) || !owner_valid(json_string_value(v))) {
+		invalid_param(err, "owner");
+		return -EINVAL;
+	}
+	*owner = json_string_value(v);
+	return 0;
+}
+
+static void free_rules(struct rule *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		rule_free(&rules[i]);
+	free(rules);
+}
+
+/* Decodes params.rules whole; the first bad rule is the error. */
+static struct rule *get_rules(json_t *params, bool match_only, size_t *n,
+			      struct zerr *err)
+{
+	json_t *arr = json_object_get(params, "rules"), *v;
+	struct rule *rules;
+	size_t i;
+
+	if (!json_is_array(arr)) {
+		invalid_param(err, "rules");
+		return NULL;
+	}
+	*n = json_array_size(arr);
+	rules = calloc(*n ? *n : 1, sizeof(*rules));
+	if (!rules) {
+		zerr_set(err, ZFWD_ERR_SYSTEM, json_pack("{s:s}", "reason", "out of memory"));
+		return NULL;
+	}
+	json_array_foreach(arr, i, v) {
+		struct rule_err rerr;
+
+		if (rule_from_json_opts(v, &rules[i], &rerr, match_only)) {
+			zerr_set(err, ZFWD_ERR_INVALID_RULE,
+				 json_pack("{s:i,s:s,s:s}", "index", (int)i, "field",
+					   rerr.field ? rerr.field : "rule", "reason",
+					   rerr.reason[0] ? rerr.reason : "out of memory"));
+			free_rules(rules, i);
+			return NULL;
+		}
+	}
+	return rules;
+}
+
+static json_t *m_add_rules(struct api *a, json_t *params, struct zerr *err)
+{
+	struct engine_result res = { 0 };
+	const char *owner;
+	struct rule *rules;
+	size_t n = 0;
+	int ret;
+
+	if (get_owner(params, &owner, true, err))
+		return NULL;
+	rules = get_rules(params, false, &n, err);
+	if (!rules)
+		return NULL;
+	ret = engine_add(a->eng, owner, rules, n, &res, err);
+	free_rules(rules, n);
+	if (ret)
+		return NULL;
+	return json_pack("{s:i,s:i,s:I}", "added", res.added, "existing", res.existing,
+			 "kernel_ops", (json_int_t)res.kernel_ops);
+}
+
+static json_t *m_remove_rules(struct api *a, json_t *params, struct zerr *err)
+{
+	struct engine_result res = { 0 };
+	json_t *im = json_object_get(params, "ignore_missing");
+	const char *owner;
+	struct rule *rules;
+	size_t n = 0;
+	int ret;
+
+	if (get_owner(params, &owner, true, err))
+		return NULL;
+	if (im && !json_is_boolean(im) && !json_is_null(im)) {
+		invalid_param(err, "ignore_missing");
+		return NULL;
+	}
+	rules = get_rules(params, true, &n, err);
+	if (!rules)
+		return NULL;
+	ret = engine_remove(a->eng, owner, rules, n, json_is_true(im), &res, err);
+	free_rules(rules, n);
+	if (ret)
+		return NULL;
+	return json_pack("{s:i,s:i,s:I}", "removed", res.removed, "missing", res.missing,
+			 "kernel_ops", (json_int_t)res.kernel_ops);
+}
+
+static json_t *m_flush_rules(struct api *a, json_t *params, struct zerr *err)
+{
+	struct engine_result res = { 0 };
+	const char *owner;
+
+	if (get_owner(params, &owner, false, err))
+		return NULL;
+	if (engine_flush(a->eng, owner, &res, err))
+		return NULL;
+	return json_pack("{s:i,s:I}", "removed", res.removed, "kernel_ops",
+			 (json_int_t)res.kernel_ops);
+}
+
+static json_t *m_list_rules(struct api *a, json_t *params, struct zerr *err)
+{
+	json_t *out = json_array();
+	const char *owner;
+	struct entry **v;
+	size_t n;
+
+	if (!out)
+		return NULL;
+	if (get_owner(params, &owner, false, err)) {
+		json_decref(out);
+		return NULL;
+	}
+	v = ruleset_entries_sorted(&a->eng->rs, &n);
+	if (!v) {
+		json_decref(out);
+		zerr_set(err, ZFWD_ERR_SYSTEM, json_pack("{s:s}", "reason", "out of memory"));
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t packets = 0, bytes = 0;
+
+		if (owner && strcmp(v[i]->owner, owner))
+			continue;
+		if (a->ops.rule_stats)
+			a->ops.rule_stats(a->ops.ctx, v[i]->cm->slot, &packets, &bytes);
+		json_array_append_new(out, json_pack("{s:s,s:o,s:I,s:I}", "owner", v[i]->owner,
+						     "rule", rule_to_json(&v[i]->r),
+						     "packets", (json_int_t)packets, "bytes",
+						     (json_int_t)bytes));
+	}
+	free(v);
+	return json_pack("{s:o}", "rules", out);
+}
+
+static json_t *owner_counts(const struct engine *e)
+{
+	json_t *counts = json_object(), *out = json_array();
+	struct entry **v;
+	const char *key;
+	json_t *val;
+	size_t n;
+
+	v = ruleset_entries_sorted(&e->rs, &n);
+	for (size_t i = 0; v && i < n; i++) {
+		json_t *c = json_object_get(counts, v[i]->owner);
+
+		json_object_set_new(counts, v[i]->owner,
+				    json_integer(c ? json_integer_value(c) + 1 : 1));
+	}
+	free(v);
+	json_object_foreach(counts, key, val)
+		json_array_append_new(out, json_pack("{s:s,s:O}", "owner", key, "rules", val));
+	json_decref(counts);
+	return out;
+}
+
+static json_t *m_get_status(struct api *a, json_t *params, struct zerr *err)
+{
+	const struct engine *e = a->eng;
+	json_t *r;
+
+	r = json_pack("{s:s,s:i,s:o}", "version", ZFWD_VERSION, "rules", (int)e->rs.n_entries,
+		      "owners", owner_counts(e));
+	if (!r)
+		return NULL;
+	json_object_set_new(r, "limits",
+			    json_pack("{s:i,s:i,s:i,s:i,s:i}", "rules", (int)e->lim.rules,
+				      "prefixes", (int)e->lim.prefixes, "leaves",
+				      (int)e->lim.leaves, "rules_per_match",
+				      ZFWD_MAX_CANDIDATES, "interface_names",
+				      ZFWD_MAX_IFACE_NAMES));
+	json_object_set_new(r, "usage",
+			    json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "rules", (int)e->rs.n_entries,
+				      "matches", (int)e->rs.n_cmatches, "prefixes_v4",
+				      (int)e->sh.n_dst[0], "prefixes_v6", (int)e->sh.n_dst[1],
+				      "leaves_v4", (int)e->sh.n_leaves[0], "leaves_v6",
+				      (int)e->sh.n_leaves[1]));
+	json_object_set_new(r, "kernel_ops", json_integer((json_int_t)e->kernel_ops));
+	if (a->ops.status)
+		a->ops.status(a->ops.ctx, r);
+	return r;
+}
+
+static json_t *m_get_info(struct api *a, json_t *params, struct zerr *err)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:[s,s]}", "vendor", "zfwd", "product", "zfwd",
+			 "version", ZFWD_VERSION, "url", "https://github.com/openziti",
+			 "interfaces", VARLINK_SERVICE, ZFWD_INTERFACE);
+}
+
+static json_t *m_get_iface_desc(struct api *a, json_t *params, struct zerr *err)
+{
+	json_t *v = json_object_get(params, "interface");
+	const char *name = json_string_value(v);
+
+	if (!name) {
+		invalid_param(err, "interface");
+		return NULL;
+	}
+	if (!strcmp(name, ZFWD_INTERFACE))
+		return json_pack("{s:s}", "description", idl_zfwd);
+	if (!strcmp(name, VARLINK_SERVICE))
+		return json_pack("{s:s}", "description", idl_varlink_service);
+	zerr_set(err, VARLINK_ERR_INTERFACE_NOT_FOUND, json_pack("{s:s}", "interface", name));
+	return NULL;
+}
+
+static const char *const p_none[] = { NULL };
+static const char *const p_owner[] = { "owner", NULL };
+static const char *const p_add[] = { "owner", "rules", NULL };
+static const char *const p_remove[] = { "owner", "rules", "ignore_missing", NULL };
+static const char *const p_iface[] = { "interface", NULL };
+
+static const struct method methods[] = {
+	{ VARLINK_SERVICE ".GetInfo", m_get_info, p_none },
+	{ VARLINK_SERVICE ".GetInterfaceDescription", m_get_iface_desc, p_iface },
+	{ ZFWD_METHOD("GetStatus"), m_get_status, p_none },
+	{ ZFWD_METHOD("AddRules"), m_add_rules, p_add },
+	{ ZFWD_METHOD("RemoveRules"), m_remove_rules, p_remove },
+	{ ZFWD_METHOD("ListRules"), m_list_rules, p_owner },
+	{ ZFWD_METHOD("FlushRules"), m_flush_rules, p_owner },
+};
+
+const char *const *api_methods(void)
+{
+	static const char *names[sizeof(methods) / sizeof(methods[0]) + 1];
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		names[i] = methods[i].name;
+	return names;
+}
+
+static const struct method *find_method(const char *name)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (!strcmp(methods[i].name, name))
+			return &methods[i];
+	return NULL;
+}
+
+static bool known_param(const struct method *m, const char *key)
+{
+	for (const char *const *p = m->params; *p; p++)
+		if (!strcmp(*p, key))
+			return true;
+	return false;
+}
+
+json_t *api_call(struct api *a, const struct vl_call *call, const struct ucred *cred)
+{
+	const struct method *m = find_method(call->method);
+	struct zerr err = { 0 };
+	json_t *reply = NULL, *v;
+	const char *key;
+
+	a->requests++;
+	if (!m) {
+		zerr_set(&err, VARLINK_ERR_METHOD_NOT_FOUND,
+			 json_pack("{s:s}", "method", call->method));
+		goto out;
+	}
+	if (call->more || call->upgrade) {
+		/* No method of this interface streams or upgrades yet. */
+		zerr_set(&err, VARLINK_ERR_INVALID_PARAMETER,
+			 json_pack("{s:s}", "parameter", call->more ? "more" : "upgrade"));
+		goto out;
+	}
+	json_object_foreach(call->params, key, v) {
+		if (!known_param(m, key)) {
+			invalid_param(&err, key);
+			goto out;
+		}
+	}
+	reply = m->fn(a, call->params, &err);
+	if (!reply && !err.name)
+		zerr_set(&err, ZFWD_ERR_SYSTEM, json_pack("{s:s}", "reason", "out of memory"));
+out:
+	if (err.name) {
+		a->errors++;
+		json_decref(reply);
+		log_debug("%s from uid %d: %s", call->method, cred ? (int)cred->uid : -1,
+			  err.name);
+		reply = vl_error(err.name, err.params);
+		err.params = NULL;
+	} else {
+		reply = vl_reply(reply, false);
+	}
+	zerr_clear(&err);
+	if (call->oneway) {
+		json_decref(reply);
+		return NULL;
+	}
+	return reply;
+}

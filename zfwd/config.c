@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "rule.h"
+#include "zfwd_api.h"
+#include "zfwd_maps.h"
+
+const char config_default_json[] = "{\"interfaces\": []}";
+
+static int bad(char *why, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bad(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static bool key_in(const char *key, const char *const *keys)
+{
+	for (; *keys; keys++)
+		if (!strcmp(key, *keys))
+			return true;
+	return false;
+}
+
+static int check_keys(json_t *obj, const char *where, const char *const *keys,
+		      char *why, size_t n)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v)
+		if (!key_in(key, keys))
+			return bad(why, n, "%s: unknown key \"%s\"", where, key);
+	return 0;
+}
+
+static int get_u32(json_t *obj, const char *key, const char *where, uint32_t lo,
+		   uint32_t hi, uint32_t *out, char *why, size_t n)
+{
+	json_t *v = json_object_get(obj, key);
+	json_int_t x;
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v))
+		return bad(why, n, "%s.%s: must be an integer", where, key);
+	x = json_integer_value(v);
+	if (x < lo || x > hi)
+		return bad(why, n, "%s.%s: must be %u-%u", where, key, lo, hi);
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int get_path(json_t *obj, const char *key, char **out, char *why, size_t n)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || json_string_value(v)[0] != '/')
+		return bad(why, n, "%s: must be an absolute path", key);
+	free(*out);
+	*out = strdup(json_string_value(v));
+	return *out ? 0 : -ENOMEM;
+}
+
+static int parse_iface(json_t *o, size_t i, struct cfg_iface *ci, char *why,
+		       size_t n)
+{
+	static const char *const keys[] = { "name", "role", "default_action", NULL };
+	char where[48];
+	const char *s;
+	json_t *v;
+	int ret;
+
+	snprintf(where, sizeof(where), "interfaces[%zu]", i);
+	if (!json_is_object(o))
+		return bad(why, n, "%s: must be an object", where);
+	ret = check_keys(o, where, keys, why, n);
+	if (ret)
+		return ret;
+	v = json_object_get(o, "name");
+	s = json_string_value(v);
+	if (!s || !*s || strlen(s) >= RULE_IFNAMSIZ || strchr(s, '/'))
+		return bad(why, n, "%s.name: must be an interface name or glob (1-15 characters)",
+			   where);
+	ci->name = strdup(s);
+	if (!ci->name)
+		return -ENOMEM;
+	ci->role = ZFWD_ROLE_INTERNAL;
+	v = json_object_get(o, "role");
+	if (v) {
+		s = json_string_value(v);
+		if (s && !strcmp(s, "internal"))
+			ci->role = ZFWD_ROLE_INTERNAL;
+		else if (s && !strcmp(s, "external"))
+			ci->role = ZFWD_ROLE_EXTERNAL;
+		else
+			return bad(why, n, "%s.role: must be internal or external", where);
+	}
+	ci->default_action = ZFWD_ACT_DENY;
+	v = json_object_get(o, "default_action");
+	if (v) {
+		s = json_string_value(v);
+		if (s && !strcmp(s, "drop"))
+			ci->default_action = ZFWD_ACT_DENY;
+		else if (s && !strcmp(s, "pass"))
+			ci->default_action = ZFWD_ACT_PASS;
+		else
+			return bad(why, n, "%s.default_action: must be drop or pass", where);
+	}
+	return 0;
+}
+
+static void set_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mark = 0x10000000;
+	c->mark_mask = 0x10000000;
+	c->route_table = 0x7a;
+	c->rule_priority = 0x7a;
+	c->lim.rules = 131072;
+	c->lim.prefixes = 131072;
+	c->lim.leaves = 262144;
+	c->max_message = ZFWD_DEFAULT_MAX_MESSAGE;
+	c->max_clients = 256;
+}
+
+static int parse_root(json_t *root, struct config *c, char *why, size_t n)
+{
+	static const char *const keys[] = {
+		"interfaces", "socket", "pin_root", "state_dir", "tproxy", "limits", NULL,
+	};
+	static const char *const tkeys[] = { "mark", "mark_mask", "table", "rule_priority", NULL };
+	static const char *const lkeys[] = {
+		"rules", "prefixes", "leaves", "max_message", "max_clients", NULL,
+	};
+	json_t *v, *o;
+	size_t i;
+	int ret;
+
+	if (!json_is_object(root))
+		return bad(why, n, "top level: must be an object");
+	ret = check_keys(root, "top level", keys, why, n);
+	if (ret)
+		return ret;
+
+	v = json_object_get(root, "interfaces");
+	if (v) {
+		if (!json_is_array(v))
+			return bad(why, n, "interfaces: must be a list");
+		c->ifaces = calloc(json_array_size(v) + 1, sizeof(*c->ifaces));
+		if (!c->ifaces)
+			return -ENOMEM;
+		json_array_foreach(v, i, o) {
+			ret = parse_iface(o, i, &c->ifaces[i], why, n);
+			c->n_ifaces = i + 1;
+			if (ret)
+				return ret;
+		}
+	}
+	if ((ret = get_path(root, "socket", &c->socket, why, n)) ||
+	    (ret = get_path(root, "pin_root", &c->pin_root, why, n)) ||
+	    (ret = get_path(root, "state_dir", &c->state_dir, why, n)))
+		return ret;
+
+	o = json_object_get(root, "tproxy");
+	if (o) {
+		if (!json_is_object(o))
+			return bad(why, n, "tproxy: must be an object");
+		if ((ret = check_keys(o, "tproxy", tkeys, why, n)) ||
+		    (ret = get_u32(o, "mark", "tproxy", 1, UINT32_MAX, &c->mark, why, n)) ||
+		    (ret = get_u32(o, "mark_mask", "tproxy", 1, UINT32_MAX, &c->mark_mask, why, n)) ||
+		    (ret = get_u32(o, "table", "tproxy", 1, 0xfffffffe, &c->route_table, why, n)) ||
+		    (ret = get_u32(o, "rule_priority", "tproxy", 1, 32765, &c->rule_priority, why, n)))
+			return ret;
+		if ((c->mark & c->mark_mask) != c->mark)
+			return bad(why, n, "tproxy.mark: has bits outside tproxy.mark_mask");
+	}
+	o = json_object_get(root, "limits");
+	if (o) {
+		uint32_t msg = (uint32_t)c->max_message;
+
+		if (!json_is_object(o))
+			return bad(why, n, "limits: must be an object");
+		if ((ret = check_keys(o, "limits", lkeys, why, n)) ||
+		    (ret = get_u32(o, "rules", "limits", 1, 1u << 24, &c->lim.rules, why, n)) ||
+		    (ret = get_u32(o, "prefixes", "limits", 1, 1u << 24, &c->lim.prefixes, why, n)) ||
+		    (ret = get_u32(o, "leaves", "limits", 1, 1u << 25, &c->lim.leaves, why, n)) ||
+		    (ret = get_u32(o, "max_message", "limits", 4096, 1u << 30, &msg, why, n)) ||
+		    (ret = get_u32(o, "max_clients", "limits", 1, 65536, &c->max_clients, why, n)))
+			return ret;
+		c->max_message = msg;
+	}
+	return 0;
+}
+
+int config_parse(const char *text, size_t len, struct config *c, char *why,
+		 size_t why_len)
+{
+	json_error_t jerr;
+	json_t *root;
+	int ret;
+
+	set_defaults(c);
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return bad(why, why_len, "line %d column %d: %s", jerr.line, jerr.column,
+			   jerr.text);
+	ret = parse_root(root, c, why, why_len);
+	json_decref(root);
+	if (!ret && !c->socket)
+		c->socket = strdup(ZFWD_DEFAULT_SOCKET);
+	if (!ret && !c->pin_root)
+		c->pin_root = strdup(ZFWD_DEFAULT_PIN_ROOT);
+	if (!ret && !c->state_dir)
+		c->state_dir = strdup(ZFWD_DEFAULT_STATE_DIR);
+	if (!ret && (!c->socket || !c->pin_root || !c->state_dir))
+		ret = -ENOMEM;
+	if (ret)
+		config_free(c);
+	return ret;
+}
+
+int config_load(const char *path, struct config *c, bool *defaulted, char *why,
+		size_t why_len)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t len = 0;
+	int ret;
+
+	*defaulted = false;
+	if (!f) {
+		if (errno != ENOENT)
+			return bad(why, why_len, "%s: %s", path, strerror(errno));
+		*defaulted = true;
+		return config_parse(config_default_json, strlen(config_default_json), c,
+				    why, why_len);
+	}
+	{
+		char buf[8192];
+		size_t r;
+
+		while ((r = fread(buf, 1, sizeof(buf), f)) > 0) {
+			char *t;
+
+			if (len + r > (1u << 20)) {
+				fclose(f);
+				free(text);
+				return bad(why, why_len, "%s: larger than 1 MiB", path);
+			}
+			t = realloc(text, len + r);
+			if (!t) {
+				fclose(f);
+				free(text);
+				return -ENOMEM;
+			}
+			text = t;
+			memcpy(text + len, buf, r);
+			len += r;
+		}
+	}
+	fclose(f);
+	ret = config_parse(text ? text : "", len, c, why, why_len);
+	free(text);
+	return ret;
+}
+
+void config_free(struct config *c)
+{
+	for (size_t i = 0; i < c->n_ifaces; i++)
+		free(c->ifaces[i].name);
+	free(c->ifaces);
+	free(c->socket);
+	free(c->pin_root);
+	free(c->state_dir);
+	memset(c, 0, sizeof(*c));
+}
+
+const struct cfg_iface *config_match_iface(const struct config *c,
+					   const char *ifname)
+{
+	for (size_t i = 0; i < c->n_ifaces; i++) {
+		const struct cfg_iface *ci = &c->ifaces[i];
+
+		if (!strcmp(ci->name, ifname))
+			return ci;
+		if (!strcmp(ifname, "lo"))
+			continue;
+		if (fnmatch(ci->name, ifname, 0) == 0)
+			return ci;
+	}
+	return NULL;
+}

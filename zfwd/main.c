@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* zfwd: start-up, the event loop, shutdown. Fatal errors only happen
+ * here, before the loop runs; afterwards every failure is one reply. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <bpf/libbpf.h>
+
+#include "bpffs.h"
+#include "daemon.h"
+#include "log.h"
+#include "route.h"
+#include "state.h"
+#include "tc.h"
+#include "zfwd_api.h"
+
+#ifndef ZFWD_VERSION
+#define ZFWD_VERSION "0.0.0"
+#endif
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	int lvl = level == LIBBPF_WARN ? ZLOG_WARNING : ZLOG_DEBUG;
+	const char *msg;
+	char buf[1024];
+	size_t n;
+
+	if (lvl > log_level() && ZLOG_DEBUG > log_level())
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	msg = buf;
+	n = strlen("libbpf: ");
+	if (!strncmp(msg, "libbpf: ", n))
+		msg += n;
+	/* The kernel's extack notes on probes zfwd expects to fail (no filter
+	 * yet, qdisc exists) are not warnings; real failures are returned
+	 * and reported by the caller. */
+	if (!strncmp(msg, "Kernel error message:", 21))
+		lvl = ZLOG_DEBUG;
+	log_msg(lvl, "libbpf", "%s", msg);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: zfwd [options]\n"
+		"  -c, --config FILE      configuration (default %s; absent: manage nothing)\n"
+		"  -s, --socket PATH      API socket (default %s)\n"
+		"  -p, --pin-root DIR     BPF pin root (default %s)\n"
+		"  -S, --state-dir DIR    state directory (default %s)\n"
+		"  -l, --log-level LEVEL  err, warning, notice, info (default), debug\n"
+		"      --check-config     validate the configuration and exit\n"
+		"      --discard-pinned-rules  start even though pinned maps hold rules\n"
+		"                         that no state file describes (they are removed)\n"
+		"      --uninstall        detach from every interface, remove the\n"
+		"                         policy route and the pinned maps, and exit\n"
+		"  -V, --version\n"
+		"  -h, --help\n",
+		ZFWD_DEFAULT_CONFIG, ZFWD_DEFAULT_SOCKET, ZFWD_DEFAULT_PIN_ROOT,
+		ZFWD_DEFAULT_STATE_DIR);
+}
+
+struct opts {
+	const char *config, *socket, *pin_root, *state_dir;
+	int log_level;
+	bool check_config, uninstall, discard_pinned;
+};
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { OPT_CHECK = 256, OPT_UNINSTALL, OPT_DISCARD };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "pin-root", required_argument, NULL, 'p' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "uninstall", no_argument, NULL, OPT_UNINSTALL },
+		{ "discard-pinned-rules", no_argument, NULL, OPT_DISCARD },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->config = ZFWD_DEFAULT_CONFIG;
+	o->log_level = ZLOG_INFO;
+	while ((c = getopt_long(argc, argv, "c:s:p:S:l:Vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 's': o->socket = optarg; break;
+		case 'p': o->pin_root = optarg; break;
+		case 'S': o->state_dir = optarg; break;
+		case 'l':
+			o->log_level = log_parse_level(optarg);
+			if (o->log_level < 0) {
+				fprintf(stderr, "zfwd: unknown log level '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_CHECK: o->check_config = true; break;
+		case OPT_UNINSTALL: o->uninstall = true; break;
+		case OPT_DISCARD: o->discard_pinned = true; break;
+		case 'V': printf("zfwd %s\n", ZFWD_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "zfwd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return -1;
+}
+
+static int override(char **dst, const char *src)
+{
+	if (!src)
+		return 0;
+	free(*dst);
+	*dst = strdup(src);
+	return *dst ? 0 : -ENOMEM;
+}
+
+static int persist(struct engine *e, void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return state_save(e, d->cfg.state_dir);
+}
+
+static int rule_stats(void *ctx, uint32_t slot, uint64_t *packets, uint64_t *bytes)
+{
+	struct daemon *d = ctx;
+
+	return dp_rule_stats(&d->dp, slot, packets, bytes);
+}
+
+static void status(void *ctx, json_t *r)
+{
+	struct daemon *d = ctx;
+
+	json_object_set_new(r, "pin_root", json_string(d->cfg.pin_root));
+	json_object_set_new(r, "socket", json_string(d->cfg.socket));
+	json_object_set_new(r, "state_dir", json_string(d->cfg.state_dir));
+	json_object_set_new(r, "maps_adopted", json_boolean(d->dp.adopted));
+	json_object_set_new(r, "interfaces", ifaces_status(d));
+}
+
+static void on_call(void *ctx, struct client *c, struct vl_call *call)
+{
+	struct daemon *d = ctx;
+	json_t *reply = api_call(&d->api, call, &c->cred);
+
+	if (reply)
+		control_reply(c, reply);
+}
+
+static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	log_notice("signal %d: stopping (programs and maps stay in force)", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	struct config nc;
+	bool defaulted;
+	char why[256];
+
+	if (config_load(d->config_path, &nc, &defaulted, why, sizeof(why))) {
+		log_err("reload: %s: %s; keeping the running configuration",
+			d->config_path, why);
+		return;
+	}
+	/* Interfaces change at run time; paths and limits need a restart. */
+	for (size_t i = 0; i < d->cfg.n_ifaces; i++)
+		free(d->cfg.ifaces[i].name);
+	free(d->cfg.ifaces);
+	d->cfg.ifaces = nc.ifaces;
+	d->cfg.n_ifaces = nc.n_ifaces;
+	nc.ifaces = NULL;
+	nc.n_ifaces = 0;
+	config_free(&nc);
+	log_notice("reload: %zu interface entries", d->cfg.n_ifaces);
+	ifaces_sync(d);
+}
+
+static struct route_cfg route_cfg_of(const struct config *c)
+{
+	struct route_cfg rc = {
+		.mark = c->mark,
+		.mask = c->mark_mask,
+		.table = c->route_table,
+		.priority = c->rule_priority,
+	};
+
+	return rc;
+}
+
+static int uninstall(struct daemon *d)
+{
+	struct route_cfg rc = route_cfg_of(&d->cfg);
+	int ret = 0, err;
+
+	err = dp_open(&d->dp, &(struct dp_opts){ .pin_root = d->cfg.pin_root,
+						 .lim = d->cfg.lim,
+						 .mark = d->cfg.mark,
+						 .mark_mask = d->cfg.mark_mask });
+	if (!err) {
+		struct kbackend kb = dp_backend(&d->dp);
+
+		if (!engine_init(&d->eng, &d->cfg.lim, &kb) &&
+		    !dp_read_state(&d->dp, &d->eng)) {
+			for (size_t i = 0; i < d->eng.n_ifaces; i++) {
+				err = tc_detach(d->eng.ifaces[i].ifindex, true);
+				if (err && err != -ENODEV) {
+					log_err("ifindex %u: cannot detach: %s",
+						d->eng.ifaces[i].ifindex, strerror(-err));
+					ret = 1;
+				}
+			}
+		}
+		engine_free(&d->eng);
+		dp_close(&d->dp);
+	}
+	err = route_remove(&rc);
+	if (err) {
+		log_err("cannot remove the policy route: %s", strerror(-err));
+		ret = 1;
+	}
+	err = dp_unpin_all(d->cfg.pin_root);
+	if (err) {
+		log_err("cannot remove pins under %s: %s", d->cfg.pin_root, strerror(-err));
+		ret = 1;
+	}
+	log_notice("uninstalled (the state file under %s is kept)", d->cfg.state_dir);
+	return ret;
+}
+
+static int load_rules(struct daemon *d, bool discard_pinned)
+{
+	char why[512];
+	struct zerr zerr = { 0 };
+	bool found;
+	int err;
+
+	if (d->dp.adopted) {
+		err = dp_read_state(&d->dp, &d->eng);
+		if (err) {
+			log_err("cannot read the pinned maps: %s", strerror(-err));
+			return err;
+		}
+	}
+	err = state_load(&d->eng, d->cfg.state_dir, &found, why, sizeof(why));
+	if (err) {
+		log_err("state file is corrupt: %s", why);
+		log_err("it was left as it is and the maps keep enforcing; restore it or move it away to start empty");
+		return err;
+	}
+	if (!found && (d->eng.sh.n_dst[0] || d->eng.sh.n_dst[1]) && !discard_pinned) {
+		log_err("the pinned maps under %s hold rules, but %s/%s does not exist",
+			d->cfg.pin_root, d->cfg.state_dir, STATE_FILE);
+		log_err("restore the state file, or start with --discard-pinned-rules");
+		return -ENOENT;
+	}
+	log_info("%u rules from %s", d->eng.rs.n_entries,
+		 found ? "the state file" : "nowhere (no state file)");
+	err = engine_reconcile(&d->eng, &zerr);
+	if (err) {
+		log_err("cannot bring the maps in line with the state: %s",
+			zerr.params ? json_string_value(json_object_get(zerr.params, "reason"))
+				    : strerror(-err));
+		zerr_clear(&zerr);
+		return err;
+	}
+	d->eng.persist = persist;
+	d->eng.persist_ctx = d;
+	return 0;
+}
+
+static int run(struct daemon *d, const struct opts *o)
+{
+	struct route_cfg rc = route_cfg_of(&d->cfg);
+	struct kbackend kb;
+	int err;
+
+	err = bpffs_ensure(d->cfg.pin_root);
+	if (err)
+		return err;
+	if (mkdir(d->cfg.state_dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		log_err("cannot create %s: %s", d->cfg.state_dir, strerror(errno));
+		return err;
+	}
+	err = dp_open(&d->dp, &(struct dp_opts){ .pin_root = d->cfg.pin_root,
+						 .lim = d->cfg.lim,
+						 .mark = d->cfg.mark,
+						 .mark_mask = d->cfg.mark_mask });
+	if (err)
+		return err;
+	kb = dp_backend(&d->dp);
+	err = engine_init(&d->eng, &d->cfg.lim, &kb);
+	if (err)
+		return err;
+	err = load_rules(d, o->discard_pinned);
+	if (err)
+		return err;
+	err = route_install(&rc);
+	if (err)
+		return err;
+	if (ifaces_sync(d))
+		log_warn("some interfaces could not be attached (see above)");
+
+	d->api.eng = &d->eng;
+	d->api.ops = (struct api_ops){ .status = status, .rule_stats = rule_stats, .ctx = d };
+	err = control_listen(&d->ctl, d->cfg.socket);
+	if (err) {
+		log_err("cannot listen on %s: %s", d->cfg.socket, strerror(-err));
+		return err;
+	}
+	ev_signal_init(&d->sig_term, on_stop, SIGTERM);
+	ev_signal_init(&d->sig_int, on_stop, SIGINT);
+	ev_signal_init(&d->sig_hup, on_reload, SIGHUP);
+	d->sig_hup.data = d;
+	ev_signal_start(d->loop, &d->sig_term);
+	ev_signal_start(d->loop, &d->sig_int);
+	ev_signal_start(d->loop, &d->sig_hup);
+
+	log_notice("zfwd %s ready: %u rules, %zu interfaces, socket %s", ZFWD_VERSION,
+		   d->eng.rs.n_entries, d->eng.n_ifaces, d->cfg.socket);
+	ev_run(d->loop, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d;
+	struct opts o;
+	char why[512];
+	int ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret >= 0)
+		return ret;
+	log_init(o.log_level);
+	libbpf_set_print(libbpf_log);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&d, 0, sizeof(d));
+	d.config_path = (char *)o.config;
+	if (config_load(o.config, &d.cfg, &d.config_defaulted, why, sizeof(why))) {
+		log_err("%s: %s", o.config, why);
+		return 1;
+	}
+	if (override(&d.cfg.socket, o.socket) || override(&d.cfg.pin_root, o.pin_root) ||
+	    override(&d.cfg.state_dir, o.state_dir)) {
+		log_err("out of memory");
+		return 1;
+	}
+	if (o.check_config) {
+		printf("%s: ok (%zu interface entries)%s\n", o.config, d.cfg.n_ifaces,
+		       d.config_defaulted ? " [file absent: embedded default]" : "");
+		config_free(&d.cfg);
+		return 0;
+	}
+	if (d.config_defaulted)
+		log_notice("%s not found: embedded default, managing no interface", o.config);
+	if (o.uninstall) {
+		ret = uninstall(&d);
+		config_free(&d.cfg);
+		return ret;
+	}
+
+	d.loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOENV);
+	if (!d.loop) {
+		log_err("cannot create the event loop");
+		return 1;
+	}
+	control_init(&d.ctl, d.loop, d.cfg.max_clients, d.cfg.max_message, on_call, &d);
+	ret = run(&d, &o);
+	control_close(&d.ctl);
+	engine_free(&d.eng);
+	dp_close(&d.dp);
+	config_free(&d.cfg);
+	return ret ? 1 : 0;
+}

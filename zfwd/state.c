@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "state.h"
+
+#define STATE_FORMAT "zfwd-state"
+#define STATE_VERSION 1
+
+json_t *state_to_json(const struct engine *e)
+{
+	json_t *root = json_object(), *rules = json_array(), *bits = json_object();
+	struct entry **v;
+	struct htab_iter it;
+	struct hnode *n;
+	size_t cnt;
+
+	if (!root || !rules || !bits)
+		goto fail;
+	v = ruleset_entries_sorted(&e->rs, &cnt);
+	if (!v)
+		goto fail;
+	for (size_t i = 0; i < cnt; i++) {
+		json_t *r = rule_to_json(&v[i]->r);
+
+		if (!r || json_array_append_new(rules,
+						json_pack("{s:s,s:I,s:i,s:o}", "owner", v[i]->owner,
+							  "seq", (json_int_t)v[i]->seq, "slot",
+							  (int)v[i]->cm->slot, "rule", r))) {
+			free(v);
+			goto fail;
+		}
+	}
+	free(v);
+	htab_iter_init(&it, &e->rs.names);
+	while ((n = htab_iter_next(&it))) {
+		struct namebit *nb = container_of(n, struct namebit, node);
+
+		if (nb->refs && nb->bit >= 0)
+			json_object_set_new(bits, nb->name, json_integer(nb->bit));
+	}
+	json_object_set_new(root, "format", json_string(STATE_FORMAT));
+	json_object_set_new(root, "version", json_integer(STATE_VERSION));
+	json_object_set_new(root, "rules", rules);
+	json_object_set_new(root, "interface_bits", bits);
+	return root;
+fail:
+	json_decref(root);
+	json_decref(rules);
+	json_decref(bits);
+	return NULL;
+}
+
+static int bad(char *why, size_t n, const char *msg, size_t idx)
+{
+	snprintf(why, n, "rules[%zu]: %s", idx, msg);
+	return -EINVAL;
+}
+
+int state_from_json(struct engine *e, const json_t *root, char *why, size_t n)
+{
+	struct ruleset *rs = &e->rs;
+	const json_t *rules, *bits, *v;
+	const char *limit = NULL, *key;
+	json_t *bv;
+	size_t i;
+	int ret = 0;
+
+	if (!json_is_object(root) ||
+	    strcmp(json_string_value(json_object_get(root, "format")) ?: "", STATE_FORMAT)) {
+		snprintf(why, n, "not a zfwd state file");
+		return -EINVAL;
+	}
+	if (json_integer_value(json_object_get(root, "version")) != STATE_VERSION) {
+		snprintf(why, n, "unsupported state version");
+		return -EINVAL;
+	}
+	rules = json_object_get(root, "rules");
+	bits = json_object_get(root, "interface_bits");
+	if (!json_is_array(rules) || (bits && !json_is_object(bits))) {
+		snprintf(why, n, "rules or interface_bits missing");
+		return -EINVAL;
+	}
+	ruleset_begin(rs);
+	json_array_foreach(rules, i, v) {
+		const char *owner = json_string_value(json_object_get(v, "owner"));
+		json_t *seq = json_object_get(v, "seq"), *slot = json_object_get(v, "slot");
+		const char *holder = NULL;
+		struct rule_err rerr;
+		struct cmatch *cm;
+		struct rule r;
+
+		if (!owner || !owner_valid(owner) || !json_is_integer(seq) ||
+		    json_integer_value(seq) <= 0 || !json_is_integer(slot)) {
+			ret = bad(why, n, "owner, seq or slot missing or invalid", i);
+			goto fail;
+		}
+		if (rule_from_json(json_object_get(v, "rule"), &r, &rerr)) {
+			snprintf(why, n, "rules[%zu].%s: %s", i, rerr.field, rerr.reason);
+			ret = -EINVAL;
+			goto fail;
+		}
+		ret = ruleset_add(rs, owner, &r, (uint64_t)json_integer_value(seq), &holder);
+		if (ret != RS_ADDED) {
+			rule_free(&r);
+			ret = bad(why, n, ret == RS_EXISTS ? "duplicate rule"
+					  : ret == -EEXIST ? "conflicting rule"
+					  : "cannot be added", i);
+			goto fail;
+		}
+		cm = ((struct entry *)rs->added.v[rs->added.n - 1])->cm;
+		/* A slot beyond a lowered limit is simply reassigned. */
+		if (json_integer_value(slot) >= 0 && json_integer_value(slot) < rs->max_rules &&
+		    ruleset_claim_slot(rs, cm, (uint32_t)json_integer_value(slot))) {
+			ret = bad(why, n, "two matches claim the same slot", i);
+			goto fail;
+		}
+	}
+	if (bits) {
+		json_object_foreach((json_t *)bits, key, bv) {
+			if (!json_is_integer(bv) ||
+			    ruleset_claim_name_bit(rs, key, (int)json_integer_value(bv))) {
+				snprintf(why, n, "interface_bits.%s: invalid", key);
+				ret = -EINVAL;
+				goto fail;
+			}
+		}
+	}
+	ret = ruleset_finalize(rs, &limit);
+	if (ret) {
+		snprintf(why, n, ret == -ENOSPC ? "more rules than limit %s allows"
+						: "slot allocation failed (%s)",
+			 limit ? limit : "-");
+		goto fail;
+	}
+	ruleset_commit(rs);
+	return 0;
+fail:
+	ruleset_abort(rs);
+	return ret ? ret : -EINVAL;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int state_save(struct engine *e, const char *dir)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	json_t *root = state_to_json(e);
+	int fd, ret = 0;
+
+	if (!root)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, STATE_FILE);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (json_dumpfd(root, fd, JSON_COMPACT) || write(fd, "\n", 1) != 1) {
+		ret = errno ? -errno : -EIO;
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (fsync(fd)) {
+		ret = -errno;
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (close(fd)) {
+		ret = -errno;
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path)) {
+		ret = -errno;
+		unlink(tmp);
+		goto out;
+	}
+	ret = fsync_dir(dir);
+out:
+	json_decref(root);
+	if (ret)
+		log_err("cannot write %s: %s", path, strerror(-ret));
+	return ret;
+}
+
+int state_load(struct engine *e, const char *dir, bool *found, char *why, size_t n)
+{
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_t *root;
+	int ret;
+
+	*found = false;
+	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (access(path, F_OK) && errno == ENOENT)
+			return 0;
+		snprintf(why, n, "%s: line %d: %s", path, jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	*found = true;
+	ret = state_from_json(e, root, why, n);
+	json_decref(root);
+	return ret;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The rule set on disk (<state_dir>/rules.json): written after every
+ * change with write, fsync, rename, fsync of the directory, so a crash
+ * leaves the old file or the new one, never a mix. */
+#ifndef ZFWD_STATE_H
+#define ZFWD_STATE_H
+
+#include <jansson.h>
+
+#include "engine.h"
+
+#define STATE_FILE "rules.json"
+
+/* The file's JSON (also used by tests). */
+json_t *state_to_json(const struct engine *e);
+/* Loads entries into the engine's empty ruleset, keeping their slots.
+ * Returns -EINVAL with @why on a malformed file. */
+int state_from_json(struct engine *e, const json_t *root, char *why, size_t n);
+
+int state_save(struct engine *e, const char *dir);
+/* 0 and loads (or nothing when the file does not exist: *found false);
+ * -EINVAL when the file is corrupt (the file is left alone). */
+int state_load(struct engine *e, const char *dir, bool *found, char *why, size_t n);
+
+#endif
