@@ -24,6 +24,9 @@
 #endif
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	int lvl = level == LIBBPF_WARN ? ZLOG_WARNING : ZLOG_DEBUG;
 	const char *msg;

@@ -240,7 +240,7 @@ static int parse_ports(const json_t *v, struct rule_match *m,
 	if (ret)
 		return ret;
 	m->port_hi = m->port_lo;
-	if (hi) {
+	if (hi && !json_is_null(hi)) {
 		ret = parse_port(hi, "ports.high", &m->port_hi, err);
 		if (ret)
 			return ret;
@@ -341,7 +341,7 @@ static int rule_parse(const json_t *obj, struct rule *r, struct rule_err *err,
 		return ret;
 
 	v = json_object_get(obj, "action");
-	if (!v) {
+	if (!v || json_is_null(v)) {
 		if (match_only)
 			return 0;
 		return fail(err, "action", "is required (tproxy, pass or deny)");

@@ -230,6 +230,8 @@ uint64_t ruleset_iface_mask(const struct ruleset *rs, const struct cmatch *cm)
 void ruleset_begin(struct ruleset *rs)
 {
 	rs->in_txn = true;
+	rs->claimed = false;
+	rs->seq_before = rs->next_seq;
 	vec_clear(&rs->added);
 	vec_clear(&rs->removed);
 	vec_clear(&rs->touched);
@@ -510,6 +512,7 @@ int ruleset_claim_slot(struct ruleset *rs, struct cmatch *cm, uint32_t slot)
 	if (cm->slot != UINT32_MAX && cm->slot != slot)
 		return -EINVAL;
 	cm->slot = slot;
+	rs->claimed = true;
 	return 0;
 }
 
@@ -525,6 +528,7 @@ int ruleset_claim_name_bit(struct ruleset *rs, const char *name, int bit)
 		return -EINVAL;
 	nb->bit = bit;
 	rs->name_bits_used |= 1ull << bit;
+	rs->claimed = true;
 	return 0;
 }
 
@@ -710,11 +714,13 @@ void ruleset_abort(struct ruleset *rs)
 			free_entry(e); /* out of memory: the rule is lost */
 		}
 	}
-	/* Slots handed out by finalize go back to the front, newest first. */
+	/* Slots handed out by finalize go back to the front, newest first.
+	 * After claims (state load) the queue was rebuilt around them:
+	 * rebuild it again once the new matches are gone. */
 	for (size_t i = rs->new_cms.n; i-- > 0;) {
 		struct cmatch *cm = rs->new_cms.v[i];
 
-		if (cm->slot != UINT32_MAX)
+		if (cm->slot != UINT32_MAX && !rs->claimed)
 			slot_push_front(rs, cm->slot);
 		cm->slot = UINT32_MAX;
 	}
@@ -731,22 +737,25 @@ void ruleset_abort(struct ruleset *rs)
 	}
 	for (size_t i = 0; i < rs->new_pnodes.n; i++)
 		pnode_release(rs, rs->new_pnodes.v[i]);
-	for (size_t i = 0; i < rs->new_names.n; i++) {
-		struct namebit *nb = rs->new_names.v[i];
-
-		rs->name_bits_used &= ~(1ull << nb->bit);
-		nb->bit = -1;
-	}
+	if (rs->claimed && rebuild_freeq(rs))
+		/* Cannot happen: the remaining live matches held distinct
+		 * slots before this transaction. */
+		rs->fq_len = 0;
+	/* A name nobody references any more was new in this transaction:
+	 * whatever bit it got (allocated or claimed) is free again. */
 	for (size_t i = 0; i < rs->tnames.n; i++) {
 		struct namebit *nb = rs->tnames.v[i];
 
 		nb->refs = nb->refs_before;
 		nb->touched = false;
 		if (!nb->refs) {
+			if (nb->bit >= 0)
+				rs->name_bits_used &= ~(1ull << nb->bit);
 			htab_remove(&rs->names, &nb->node);
 			free(nb);
 		}
 	}
+	rs->next_seq = rs->seq_before;
 	rs->in_txn = false;
 }
 

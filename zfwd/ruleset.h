@@ -90,6 +90,8 @@ struct ruleset {
 
 	/* The open transaction. */
 	bool in_txn;
+	bool claimed;            /* slots or name bits claimed (state load) */
+	uint64_t seq_before;
 	struct rs_vec added;     /* entries */
 	struct rs_vec removed;   /* entries */
 	struct rs_vec touched;   /* cmatches */

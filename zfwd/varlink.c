@@ -60,12 +60,18 @@ void vl_buf_added(struct vl_buf *b, size_t n)
 
 int vl_buf_next(struct vl_buf *b, const char **msg, size_t *len)
 {
-	char *start = b->data + b->start;
 	size_t avail = b->len - b->start;
-	char *nul = avail ? memchr(start, '\0', avail) : NULL;
+	char *start, *nul;
 
+	if (!b->data || !avail)
+		return 0;
+	start = b->data + b->start;
+	nul = memchr(start, '\0', avail);
 	if (!nul)
 		return avail >= b->max ? -EMSGSIZE : 0;
+	/* The limit holds however the bytes arrived. */
+	if ((size_t)(nul - start) + 1 > b->max)
+		return -EMSGSIZE;
 	*msg = start;
 	*len = nul - start;
 	b->start += *len + 1;
