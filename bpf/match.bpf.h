@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Rule lookup: one destination LPM lookup, one source LPM lookup in that
- * destination's namespace, then at most ZFWD_MAX_CANDIDATES candidates
- * already sorted by precedence. Nothing here depends on the rule count. */
+/* Rule lookup: one destination LPM lookup; a source LPM lookup in that
+ * destination's namespace only when rules there name sources; then at
+ * most ZFWD_MAX_CANDIDATES candidates already sorted by precedence.
+ * Nothing here depends on the rule count. */
 #ifndef ZFWD_MATCH_BPF_H
 #define ZFWD_MATCH_BPF_H
 
@@ -25,6 +26,7 @@ static __always_inline __be32 mask_word(int bits)
 static __always_inline const struct zfwd_leaf *find_leaf(const struct pkt *p)
 {
 	const struct zfwd_dst_val *dv;
+	const struct zfwd_leaf *leaf;
 
 	if (p->family == 4) {
 		struct zfwd_dst4_key dk = {
@@ -41,9 +43,11 @@ static __always_inline const struct zfwd_leaf *find_leaf(const struct pkt *p)
 		dv = bpf_map_lookup_elem(&zfwd_dst4, &dk);
 		if (!dv || dv->dlen > 32)
 			return NULL;
+		if (!(dv->flags & ZFWD_DST_SRC_TRIE))
+			return &dv->any;
 		sk.dlen = dv->dlen;
 		sk.daddr = p->daddr[0] & mask_word(dv->dlen);
-		return bpf_map_lookup_elem(&zfwd_src4, &sk);
+		leaf = bpf_map_lookup_elem(&zfwd_src4, &sk);
 	} else {
 		struct zfwd_dst6_key dk = {
 			.prefixlen = ZFWD_DST_KEY_FIXED_BITS + 128,
@@ -59,6 +63,8 @@ static __always_inline const struct zfwd_leaf *find_leaf(const struct pkt *p)
 		dv = bpf_map_lookup_elem(&zfwd_dst6, &dk);
 		if (!dv || dv->dlen > 128)
 			return NULL;
+		if (!(dv->flags & ZFWD_DST_SRC_TRIE))
+			return &dv->any;
 		dlen = dv->dlen;
 		sk.dlen = dlen;
 		sk.daddr[0] = p->daddr[0] & mask_word(dlen);
@@ -66,8 +72,10 @@ static __always_inline const struct zfwd_leaf *find_leaf(const struct pkt *p)
 		sk.daddr[2] = p->daddr[2] & mask_word(dlen - 64);
 		sk.daddr[3] = p->daddr[3] & mask_word(dlen - 96);
 		__builtin_memcpy(sk.saddr, p->saddr, 16);
-		return bpf_map_lookup_elem(&zfwd_src6, &sk);
+		leaf = bpf_map_lookup_elem(&zfwd_src6, &sk);
 	}
+	/* No source-specific leaf covers this source: rules of any source. */
+	return leaf ? leaf : &dv->any;
 }
 
 static __always_inline int iface_allows(const struct zfwd_rule_val *r,

@@ -3,17 +3,22 @@
  * Every key and value that bpf/ and zfwd/ exchange through maps, defined
  * once. Both sides include this file; nothing here may depend on either.
  *
- * Rule lookup is two LPM lookups and a bounded scan:
+ * Rule lookup is one or two LPM lookups and a bounded scan:
  *
- *   dst trie  {proto, daddr}/(32+dlen)          -> zfwd_dst_val {dlen}
- *   src trie  {proto, dlen, daddr, saddr}/(..)  -> zfwd_leaf (<= 16 slots)
+ *   dst trie  {proto, daddr}/(32+dlen)          -> zfwd_dst_val
+ *                                                  {dlen, flags, any-source leaf}
+ *   src trie  {proto, dlen, daddr, saddr}/(..)  -> zfwd_leaf (source-specific)
  *   rules     slot                              -> zfwd_rule_val
  *
  * The control plane compiles overlapping prefixes: the dst trie holds every
- * distinct destination prefix, and the leaf found under the longest one
+ * distinct destination prefix, and a leaf found under the longest one
  * already lists every rule of that prefix *and of all shorter prefixes that
  * contain it*, for the longest matching source prefix, sorted by precedence.
- * The first candidate whose port range and interface set match decides.
+ * The leaf for "any source" lives in the dst entry itself, so the common
+ * case (no rule under this destination names a source) is one lookup; the
+ * src trie is consulted only when ZFWD_DST_SRC_TRIE says it holds leaves
+ * for this destination, and the any-source leaf is the fallback. The first
+ * candidate whose port range and interface set match decides.
  */
 #ifndef ZFWD_MAPS_H
 #define ZFWD_MAPS_H
@@ -21,7 +26,7 @@
 #include <linux/types.h>
 
 /* Bump when a map's meaning changes without its sizes changing. */
-#define ZFWD_ABI_VERSION 1
+#define ZFWD_ABI_VERSION 2
 #define ZFWD_META_MAGIC 0x7a667764u /* "zfwd" */
 
 /* Candidates one (destination, source) leaf may hold. Part of the ABI. */
@@ -77,10 +82,6 @@ struct zfwd_dst6_key {
 	__be32 addr[4];
 };
 
-struct zfwd_dst_val {
-	__u8 dlen;
-	__u8 pad[3];
-};
 
 /* Source tries, one namespace per destination prefix:
  * prefixlen = ZFWD_SRCx_KEY_FIXED_BITS + slen, daddr masked to dlen. */
@@ -111,6 +112,16 @@ struct zfwd_cand {
 struct zfwd_leaf {
 	__u32 count;
 	struct zfwd_cand cand[ZFWD_MAX_CANDIDATES];
+};
+
+/* zfwd_dst_val.flags */
+#define ZFWD_DST_SRC_TRIE 0x1 /* source-specific leaves exist in the src trie */
+
+struct zfwd_dst_val {
+	__u8 dlen;
+	__u8 flags;
+	__u8 pad[2];
+	struct zfwd_leaf any; /* rules of any source; count 0 when none */
 };
 
 /* zfwd_rule_val.flags */

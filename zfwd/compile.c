@@ -93,6 +93,19 @@ static int candidates(const struct ruleset *rs, const struct nodekey *k,
 	return 0;
 }
 
+void compile_dst_val(const struct nodekey *k, const struct cleaf *leaves, size_t n,
+		     struct zfwd_dst_val *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->dlen = k->dst.len;
+	for (size_t i = 0; i < n; i++) {
+		if (leaves[i].src.len == 0)
+			out->any = leaves[i].val;
+		else
+			out->flags |= ZFWD_DST_SRC_TRIE;
+	}
+}
+
 void cnode_free(struct cnode *n)
 {
 	free(n->leaves);
@@ -169,6 +182,7 @@ int compile_node(const struct ruleset *rs, const struct nodekey *k,
 			c->slot = cm->slot;
 		}
 	}
+	compile_dst_val(k, out->leaves, out->n_leaves, &out->dval);
 out:
 	if (ret)
 		cnode_free(out);

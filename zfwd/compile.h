@@ -26,8 +26,13 @@ struct cnode {
 	struct nodekey k;
 	bool present;
 	size_t n_leaves;
-	struct cleaf *leaves; /* sorted by source prefix */
+	struct cleaf *leaves; /* sorted by source prefix; /0 first when there */
+	struct zfwd_dst_val dval; /* the dst entry: the /0 leaf, SRC_TRIE flag */
 };
+
+/* The dst entry for a node with these leaves. */
+void compile_dst_val(const struct nodekey *k, const struct cleaf *leaves, size_t n,
+		     struct zfwd_dst_val *out);
 
 struct compile_err {
 	char reason[200];

@@ -273,6 +273,7 @@ static int read_dst(struct dataplane *dp, struct shadow *sh, int family)
 	int err;
 
 	while (!(err = bpf_map_get_next_key(fd, prev, &next))) {
+		struct zfwd_dst_val val;
 		struct nodekey k;
 		unsigned len = next.k4.prefixlen - ZFWD_DST_KEY_FIXED_BITS;
 
@@ -281,9 +282,11 @@ static int read_dst(struct dataplane *dp, struct shadow *sh, int family)
 			prefix_from(&k.dst, 4, &next.k4.addr, len);
 		else
 			prefix_from(&k.dst, 6, next.k6.addr, len);
-		err = shadow_add_dst(sh, &k);
-		if (err)
-			return err;
+		if (bpf_map_lookup_elem(fd, &next, &val) == 0) {
+			err = shadow_add_dst(sh, &k, &val);
+			if (err)
+				return err;
+		}
 		key = next;
 		prev = &key;
 	}

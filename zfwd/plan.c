@@ -127,11 +127,22 @@ int plan_node(struct plan *p, const struct cnode *d, const struct snode *s)
 	int f = d->k.dst.family == 6;
 	int err;
 
+	/* Source-specific leaves: the src trie. The /0 leaf is part of the
+	 * dst entry's value, handled below. */
 	while (i < d->n_leaves || j < ns) {
 		const struct cleaf *a = i < d->n_leaves ? &d->leaves[i] : NULL;
 		const struct cleaf *b = j < ns ? &s->leaves[j] : NULL;
 		int c = !a ? 1 : !b ? -1 : prefix_cmp(&a->src, &b->src);
 
+		if (c <= 0 && a->src.len == 0) {
+			i++;
+			j += c == 0;
+			continue;
+		}
+		if (c > 0 && b->src.len == 0) {
+			j++;
+			continue;
+		}
 		if (c < 0) {
 			err = leaf_op(p, &d->k, a, NULL);
 			i++;
@@ -148,20 +159,31 @@ int plan_node(struct plan *p, const struct cnode *d, const struct snode *s)
 		if (err)
 			return err;
 	}
-	if (d->present != s_present) {
-		struct zfwd_dst_val v = { .dlen = d->k.dst.len };
-		struct kop *op = new_op(p, d->present ? PH_DST_ADD : PH_DST_DEL);
+	/* The dst entry: added or rewritten after the src leaves it points
+	 * to exist (phase 3), removed before they go (phase 4). Rewriting an
+	 * LPM entry replaces it whole, so packets see old or new. */
+	if (d->present && (!s_present || memcmp(&d->dval, &s->dval, sizeof(d->dval)))) {
+		struct kop *op = new_op(p, PH_DST_ADD);
 
 		if (!op)
 			return -ENOMEM;
 		op->map = f ? KM_DST6 : KM_DST4;
 		dst_key(&d->k, op->key);
-		op->del = !d->present;
-		memcpy(d->present ? op->inl_val : op->inl_old, &v, sizeof(v));
-		op->val_inl = d->present;
-		op->old_inl = !d->present;
+		op->val = &d->dval;
 		op->had_old = s_present;
-		p->d_dst[f] += d->present ? 1 : -1;
+		op->old = s_present ? &s->dval : NULL;
+		p->d_dst[f] += !s_present;
+	} else if (!d->present && s_present) {
+		struct kop *op = new_op(p, PH_DST_DEL);
+
+		if (!op)
+			return -ENOMEM;
+		op->map = f ? KM_DST6 : KM_DST4;
+		dst_key(&d->k, op->key);
+		op->del = true;
+		op->had_old = true;
+		op->old = &s->dval;
+		p->d_dst[f]--;
 	}
 	return 0;
 }

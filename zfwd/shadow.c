@@ -62,6 +62,15 @@ static struct snode *get_node(struct shadow *sh, const struct nodekey *k)
 	return s;
 }
 
+size_t shadow_trie_leaves(const struct cleaf *leaves, size_t n)
+{
+	size_t cnt = 0;
+
+	for (size_t i = 0; i < n; i++)
+		cnt += leaves[i].src.len > 0;
+	return cnt;
+}
+
 int shadow_set(struct shadow *sh, struct cnode *n)
 {
 	struct snode *s = shadow_find(sh, &n->k);
@@ -69,7 +78,7 @@ int shadow_set(struct shadow *sh, struct cnode *n)
 
 	if (s) {
 		sh->n_dst[f] -= s->present;
-		sh->n_leaves[f] -= s->n_leaves;
+		sh->n_leaves[f] -= shadow_trie_leaves(s->leaves, s->n_leaves);
 		if (!n->present && !n->n_leaves) {
 			htab_remove(&sh->nodes, &s->node);
 			snode_free(s);
@@ -86,10 +95,11 @@ int shadow_set(struct shadow *sh, struct cnode *n)
 	s->present = n->present;
 	s->n_leaves = n->n_leaves;
 	s->leaves = n->leaves;
+	s->dval = n->dval;
 	n->leaves = NULL;
 	n->n_leaves = 0;
 	sh->n_dst[f] += s->present;
-	sh->n_leaves[f] += s->n_leaves;
+	sh->n_leaves[f] += shadow_trie_leaves(s->leaves, s->n_leaves);
 	return 0;
 }
 
@@ -112,7 +122,8 @@ int shadow_add_leaf(struct shadow *sh, const struct nodekey *k,
 		return -ENOMEM;
 	s->leaves = v;
 	s->leaves[s->n_leaves++] = *lf;
-	sh->n_leaves[k->dst.family == 6]++;
+	if (lf->src.len)
+		sh->n_leaves[k->dst.family == 6]++;
 	return 0;
 }
 
@@ -130,15 +141,22 @@ void shadow_sort(struct shadow *sh)
 	}
 }
 
-int shadow_add_dst(struct shadow *sh, const struct nodekey *k)
+int shadow_add_dst(struct shadow *sh, const struct nodekey *k,
+		   const struct zfwd_dst_val *val)
 {
 	struct snode *s = get_node(sh, k);
 
 	if (!s)
 		return -ENOMEM;
-	if (!s->present) {
-		s->present = true;
-		sh->n_dst[k->dst.family == 6]++;
+	if (s->present)
+		return 0;
+	s->present = true;
+	s->dval = *val;
+	sh->n_dst[k->dst.family == 6]++;
+	if (val->any.count) {
+		struct cleaf lf = { .src = { .family = k->dst.family }, .val = val->any };
+
+		return shadow_add_leaf(sh, k, &lf);
 	}
 	return 0;
 }

@@ -12,13 +12,14 @@ struct snode {
 	struct nodekey k;
 	bool present;          /* the dst trie entry exists */
 	size_t n_leaves;
-	struct cleaf *leaves;  /* sorted by source prefix */
+	struct cleaf *leaves;  /* sorted by source prefix, /0 included */
+	struct zfwd_dst_val dval; /* the dst entry's value when present */
 };
 
 struct shadow {
 	struct htab nodes;
 	uint32_t n_dst[2];     /* per family */
-	uint32_t n_leaves[2];
+	uint32_t n_leaves[2];  /* in the src tries: source-specific only */
 	uint32_t max_rules;
 	struct zfwd_rule_val *rules;
 };
@@ -34,6 +35,11 @@ int shadow_set(struct shadow *sh, struct cnode *n);
 int shadow_add_leaf(struct shadow *sh, const struct nodekey *k,
 		    const struct cleaf *lf);
 void shadow_sort(struct shadow *sh);
-int shadow_add_dst(struct shadow *sh, const struct nodekey *k);
+/* A dst entry found in the kernel; its any-source leaf, if not empty,
+ * becomes the node's /0 leaf. */
+int shadow_add_dst(struct shadow *sh, const struct nodekey *k,
+		   const struct zfwd_dst_val *val);
+/* Leaves that live in the src trie (source-specific ones). */
+size_t shadow_trie_leaves(const struct cleaf *leaves, size_t n);
 
 #endif
