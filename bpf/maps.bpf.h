@@ -85,4 +85,28 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } zfwd_istats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct zfwd_ct_key);
+	__type(value, struct zfwd_ct_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} zfwd_ct SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zfwd_settings);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} zfwd_settings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct zfwd_addr_key);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} zfwd_addrs SEC(".maps");
+
 #endif /* ZFWD_MAPS_BPF_H */

@@ -4,6 +4,7 @@
 #ifndef ZFWD_PARSE_BPF_H
 #define ZFWD_PARSE_BPF_H
 
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -32,24 +33,30 @@ struct pkt {
 	__u8 tcp_flags;   /* byte 13 of the TCP header */
 	__u8 later_frag;  /* a fragment other than the first: no L4 header */
 	__u8 icmp_type;
-	__u8 pad[3];
+	__u8 pad;
+	__u16 l4_off;     /* L4 header, from skb->data */
+	__be16 icmp_id;   /* echo request/reply identifier */
+	__u16 pad2;
 	__be16 sport;
 	__be16 dport;
 	__be32 saddr[4];
 	__be32 daddr[4];
 };
 
+#define TCPF_FIN_ 0x01
 #define TCPF_SYN_ 0x02
+#define TCPF_RST_ 0x04
 #define TCPF_ACK_ 0x10
 
 /* ICMPv6 neighbour discovery: router solicitation .. redirect (RFC 4861) */
 #define ND_ROUTER_SOLICIT_ 133
 #define ND_REDIRECT_ 137
 
-static __always_inline int parse_l4(struct pkt *p, void *l4, void *end)
+static __always_inline int parse_l4(struct pkt *p, void *data, void *l4, void *end)
 {
 	if (p->later_frag)
 		return PARSE_OK;
+	p->l4_off = l4 - data;
 	switch (p->proto) {
 	case IPPROTO_TCP: {
 		struct tcphdr *th = l4;
@@ -76,16 +83,17 @@ static __always_inline int parse_l4(struct pkt *p, void *l4, void *end)
 	case IPPROTO_ICMPV6: {
 		__u8 *t = l4;
 
-		if ((void *)(t + 1) > end)
+		if ((void *)(t + 8) > end)
 			return PARSE_MALFORMED;
-		p->icmp_type = *t;
+		p->icmp_type = t[0];
+		p->icmp_id = *(__be16 *)(t + 4);
 		return PARSE_OK;
 	}
 	}
 	return PARSE_OK;
 }
 
-static __always_inline int parse_ipv4(struct pkt *p, void *l3, void *end)
+static __always_inline int parse_ipv4(struct pkt *p, void *data, void *l3, void *end)
 {
 	struct iphdr *iph = l3;
 	__u32 hlen;
@@ -102,10 +110,10 @@ static __always_inline int parse_ipv4(struct pkt *p, void *l3, void *end)
 	p->saddr[0] = iph->saddr;
 	p->daddr[0] = iph->daddr;
 	p->later_frag = (bpf_ntohs(iph->frag_off) & 0x1fff) != 0;
-	return parse_l4(p, l3 + hlen, end);
+	return parse_l4(p, data, l3 + hlen, end);
 }
 
-static __always_inline int parse_ipv6(struct pkt *p, void *l3, void *end)
+static __always_inline int parse_ipv6(struct pkt *p, void *data, void *l3, void *end)
 {
 	struct ipv6hdr *ip6 = l3;
 	void *cur = ip6 + 1;
@@ -168,7 +176,7 @@ static __always_inline int parse_ipv6(struct pkt *p, void *l3, void *end)
 	}
 done:
 	p->proto = nexthdr;
-	return parse_l4(p, cur, end);
+	return parse_l4(p, data, cur, end);
 }
 
 static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
@@ -189,9 +197,9 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 		return PARSE_MALFORMED;
 	switch (eth->h_proto) {
 	case bpf_htons(ETH_P_IP):
-		return parse_ipv4(p, eth + 1, end);
+		return parse_ipv4(p, data, eth + 1, end);
 	case bpf_htons(ETH_P_IPV6):
-		return parse_ipv6(p, eth + 1, end);
+		return parse_ipv6(p, data, eth + 1, end);
 	}
 	return PARSE_NON_IP;
 }

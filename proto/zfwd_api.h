@@ -19,6 +19,7 @@
 #define ZFWD_ERR_CAPACITY ZFWD_INTERFACE ".CapacityExceeded"
 #define ZFWD_ERR_NOT_FOUND ZFWD_INTERFACE ".RuleNotFound"
 #define ZFWD_ERR_SYSTEM ZFWD_INTERFACE ".SystemError"
+#define ZFWD_ERR_NOT_MANAGED ZFWD_INTERFACE ".InterfaceNotManaged"
 
 #define VARLINK_SERVICE "org.varlink.service"
 #define VARLINK_ERR_INTERFACE_NOT_FOUND VARLINK_SERVICE ".InterfaceNotFound"

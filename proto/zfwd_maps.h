@@ -26,7 +26,7 @@
 #include <linux/types.h>
 
 /* Bump when a map's meaning changes without its sizes changing. */
-#define ZFWD_ABI_VERSION 2
+#define ZFWD_ABI_VERSION 3
 #define ZFWD_META_MAGIC 0x7a667764u /* "zfwd" */
 
 /* Candidates one (destination, source) leaf may hold. Part of the ABI. */
@@ -64,6 +64,14 @@ enum zfwd_reason {
 	ZFWD_R_DROP_ASSIGN,       /* bpf_sk_assign refused the socket */
 	ZFWD_R_DROP_MALFORMED,    /* truncated or inconsistent headers */
 	ZFWD_R_PASS_UNMANAGED,    /* attached, but no interface entry */
+	ZFWD_R_PASS_REPLY,        /* a flow tracked on egress: its reply */
+	ZFWD_R_PASS_ESTABLISHED,  /* an established local socket's packet */
+	ZFWD_R_PASS_ICMP,         /* echo request allowed, or an error/reply
+				   * of a tracked flow */
+	ZFWD_R_PASS_DHCP,         /* DHCP / DHCPv6 client reply */
+	ZFWD_R_PASS_SSH,          /* tcp/22 to the interface's own address */
+	ZFWD_R_DROP_IPV6,         /* IPv6 on an interface with ipv6 off */
+	ZFWD_R_DROP_ICMP,         /* echo request where icmp_echo is off */
 	ZFWD_R_MAX,
 };
 
@@ -140,7 +148,12 @@ struct zfwd_rule_stats {
 	__u64 bytes;
 };
 
-/* zfwd_iface_val.flags: reserved for per-interface options. */
+/* zfwd_iface_val.flags: per-interface options. */
+#define ZFWD_IF_ICMP_ECHO 0x1 /* admit ICMP/ICMPv6 echo requests */
+#define ZFWD_IF_SSH 0x2       /* admit tcp/22 to the interface's addresses */
+#define ZFWD_IF_IPV6 0x4      /* IPv6 allowed at all */
+#define ZFWD_IF_EGRESS 0x8    /* track flows leaving through the interface */
+
 struct zfwd_iface_val {
 	__u8 role;           /* enum zfwd_role */
 	__u8 default_action; /* ZFWD_ACT_PASS or ZFWD_ACT_DENY */
@@ -151,6 +164,57 @@ struct zfwd_iface_val {
 
 struct zfwd_iface_stats {
 	__u64 count[ZFWD_R_MAX];
+};
+
+/*
+ * Flows, tracked in one LRU hash for both families. A key is oriented
+ * from the interface: "in" is the side behind it (the host, or a client
+ * the router forwards for), "out" the side beyond it. Egress builds it
+ * from (src, dst), ingress from (dst, src), so both directions of a flow
+ * meet the same entry. ICMP echo uses the identifier as in_port.
+ */
+struct zfwd_ct_key {
+	__u8 family;
+	__u8 proto;
+	__be16 in_port;
+	__be16 out_port;
+	__u16 pad;
+	__be32 in_addr[4];
+	__be32 out_addr[4];
+};
+
+enum zfwd_ct_state {
+	ZFWD_CT_SYN_SENT = 1,  /* TCP: SYN out, nothing back yet */
+	ZFWD_CT_ESTABLISHED,   /* TCP: answered */
+	ZFWD_CT_CLOSING,       /* TCP: FIN or RST seen */
+	ZFWD_CT_OPEN,          /* UDP, ICMP echo */
+};
+
+/* zfwd_ct_val.flags */
+#define ZFWD_CT_TPROXY 0x1 /* an intercepted UDP flow: keep assigning it */
+
+struct zfwd_ct_val {
+	__u64 last_seen;       /* bpf_ktime_get_ns() */
+	__u8 state;            /* enum zfwd_ct_state */
+	__u8 flags;
+	__be16 tproxy_port;    /* with ZFWD_CT_TPROXY */
+	__u32 slot;            /* the rule that intercepted it */
+};
+
+/* Global knobs the control plane may change at run time. */
+struct zfwd_settings {
+	__u64 tcp_established_ns;  /* idle timeout of an answered TCP flow */
+	__u64 tcp_transitory_ns;   /* SYN sent, closing */
+	__u64 udp_ns;
+	__u64 icmp_ns;
+};
+
+/* The addresses of managed interfaces, for SSH admission: present or not. */
+struct zfwd_addr_key {
+	__u32 ifindex;
+	__u8 family;
+	__u8 pad[3];
+	__be32 addr[4];
 };
 
 struct zfwd_meta {

@@ -7,7 +7,7 @@ PKGS=(
 	build-essential cmake pkg-config clang llvm libclang-rt-14-dev
 	libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev
 	libjansson-dev libev-dev libmnl-dev check
-	iproute2 netcat-openbsd socat curl iperf3 jq util-linux procps
+	iproute2 iputils-ping netcat-openbsd socat curl iperf3 jq util-linux procps
 )
 
 missing=()

@@ -32,7 +32,17 @@ static const char *const reason_names[ZFWD_R_MAX] = {
 	[ZFWD_R_DROP_ASSIGN] = "drop_assign",
 	[ZFWD_R_DROP_MALFORMED] = "drop_malformed",
 	[ZFWD_R_PASS_UNMANAGED] = "pass_unmanaged",
+	[ZFWD_R_PASS_REPLY] = "pass_reply",
+	[ZFWD_R_PASS_ESTABLISHED] = "pass_established",
+	[ZFWD_R_PASS_ICMP] = "pass_icmp",
+	[ZFWD_R_PASS_DHCP] = "pass_dhcp",
+	[ZFWD_R_PASS_SSH] = "pass_ssh",
+	[ZFWD_R_DROP_IPV6] = "drop_ipv6",
+	[ZFWD_R_DROP_ICMP] = "drop_icmp",
 };
+
+/* A reason added to proto/ without a name here fails the build. */
+_Static_assert(ZFWD_R_DROP_ICMP + 1 == ZFWD_R_MAX, "name every zfwd_reason");
 
 const char *api_reason_name(int reason)
 {
@@ -246,6 +256,67 @@ static json_t *m_get_status(struct api *a, json_t *params, struct zerr *err)
 	return r;
 }
 
+static json_t *not_here(struct zerr *err, const char *method)
+{
+	zerr_set(err, VARLINK_ERR_METHOD_NOT_IMPLEMENTED, json_pack("{s:s}", "method", method));
+	return NULL;
+}
+
+static json_t *m_list_ifaces(struct api *a, json_t *params, struct zerr *err)
+{
+	json_t *name = json_object_get(params, "name");
+
+	if (name && !json_is_null(name) &&
+	    (!json_is_string(name) || !ifname_valid(json_string_value(name)))) {
+		invalid_param(err, "name");
+		return NULL;
+	}
+	if (!a->ops.list_ifaces)
+		return not_here(err, ZFWD_METHOD("ListInterfaces"));
+	return json_pack("{s:o}", "interfaces",
+			 a->ops.list_ifaces(a->ops.ctx, json_string_value(name)));
+}
+
+static json_t *m_set_iface(struct api *a, json_t *params, struct zerr *err)
+{
+	json_t *name = json_object_get(params, "name");
+	json_t *opts = json_object_get(params, "options");
+	json_t *reset = json_object_get(params, "reset");
+	const char *n = json_string_value(name);
+
+	if (!n || !ifname_valid(n)) {
+		invalid_param(err, "name");
+		return NULL;
+	}
+	if (reset && !json_is_boolean(reset) && !json_is_null(reset)) {
+		invalid_param(err, "reset");
+		return NULL;
+	}
+	if (opts && json_is_null(opts))
+		opts = NULL;
+	if (opts && !json_is_object(opts)) {
+		invalid_param(err, "options");
+		return NULL;
+	}
+	if (!opts && !json_is_true(reset)) {
+		zerr_set(err, VARLINK_ERR_INVALID_PARAMETER,
+			 json_pack("{s:s,s:s}", "parameter", "options", "reason",
+				   "give options to change, or reset: true"));
+		return NULL;
+	}
+	if (opts && json_is_true(reset)) {
+		zerr_set(err, VARLINK_ERR_INVALID_PARAMETER,
+			 json_pack("{s:s,s:s}", "parameter", "reset", "reason",
+				   "options and reset exclude each other"));
+		return NULL;
+	}
+	if (!a->ops.set_iface || !a->ops.list_ifaces)
+		return not_here(err, ZFWD_METHOD("SetInterface"));
+	if (a->ops.set_iface(a->ops.ctx, n, opts, json_is_true(reset), err))
+		return NULL;
+	return json_pack("{s:o}", "interfaces", a->ops.list_ifaces(a->ops.ctx, n));
+}
+
 static json_t *m_get_info(struct api *a, json_t *params, struct zerr *err)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:[s,s]}", "vendor", "zfwd", "product", "zfwd",
@@ -275,6 +346,8 @@ static const char *const p_owner[] = { "owner", NULL };
 static const char *const p_add[] = { "owner", "rules", NULL };
 static const char *const p_remove[] = { "owner", "rules", "ignore_missing", NULL };
 static const char *const p_iface[] = { "interface", NULL };
+static const char *const p_list_ifaces[] = { "name", NULL };
+static const char *const p_set_iface[] = { "name", "options", "reset", NULL };
 
 static const struct method methods[] = {
 	{ VARLINK_SERVICE ".GetInfo", m_get_info, p_none },
@@ -284,6 +357,8 @@ static const struct method methods[] = {
 	{ ZFWD_METHOD("RemoveRules"), m_remove_rules, p_remove },
 	{ ZFWD_METHOD("ListRules"), m_list_rules, p_owner },
 	{ ZFWD_METHOD("FlushRules"), m_flush_rules, p_owner },
+	{ ZFWD_METHOD("ListInterfaces"), m_list_ifaces, p_list_ifaces },
+	{ ZFWD_METHOD("SetInterface"), m_set_iface, p_set_iface },
 };
 
 const char *const *api_methods(void)

@@ -20,6 +20,10 @@ struct api_ops {
 	/* Adds daemon-wide fields (paths, interfaces...) to a GetStatus reply. */
 	void (*status)(void *ctx, json_t *reply);
 	int (*rule_stats)(void *ctx, uint32_t slot, uint64_t *packets, uint64_t *bytes);
+	/* Managed interfaces (all, or those named @name). */
+	json_t *(*list_ifaces)(void *ctx, const char *name);
+	int (*set_iface)(void *ctx, const char *name, const json_t *opts, bool reset,
+			 struct zerr *err);
 	void *ctx;
 };
 

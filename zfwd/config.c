@@ -78,21 +78,107 @@ static int get_path(json_t *obj, const char *key, char **out, char *why, size_t 
 	return *out ? 0 : -ENOMEM;
 }
 
+void iface_opts_default(struct iface_opts *o)
+{
+	o->role = ZFWD_ROLE_INTERNAL;
+	o->default_action = ZFWD_ACT_DENY;
+	o->icmp_echo = false;
+	o->ssh = true;
+	o->ipv6 = true;
+	o->egress = true;
+}
+
+static int get_bool(json_t *obj, const char *key, const char *where, bool *out, char *why,
+		    size_t n)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return bad(why, n, "%s.%s: must be true or false", where, key);
+	*out = json_is_true(v);
+	return 0;
+}
+
+static const char *const opt_keys[] = {
+	"role", "default_action", "icmp_echo", "ssh", "ipv6", "egress", NULL,
+};
+
+int iface_opts_parse(const json_t *obj_, const char *where, const char *const *extra,
+		     struct iface_opts *out, char *why, size_t n)
+{
+	json_t *obj = (json_t *)obj_, *v;
+	const char *key, *s;
+	int ret;
+
+	if (!json_is_object(obj))
+		return bad(why, n, "%s: must be an object", where);
+	json_object_foreach(obj, key, v) {
+		if (key_in(key, opt_keys) || (extra && key_in(key, extra)))
+			continue;
+		return bad(why, n, "%s: unknown key \"%s\"", where, key);
+	}
+	v = json_object_get(obj, "role");
+	if (v) {
+		s = json_string_value(v);
+		if (s && !strcmp(s, "internal"))
+			out->role = ZFWD_ROLE_INTERNAL;
+		else if (s && !strcmp(s, "external"))
+			out->role = ZFWD_ROLE_EXTERNAL;
+		else
+			return bad(why, n, "%s.role: must be internal or external", where);
+	}
+	v = json_object_get(obj, "default_action");
+	if (v) {
+		s = json_string_value(v);
+		if (s && !strcmp(s, "drop"))
+			out->default_action = ZFWD_ACT_DENY;
+		else if (s && !strcmp(s, "pass"))
+			out->default_action = ZFWD_ACT_PASS;
+		else
+			return bad(why, n, "%s.default_action: must be drop or pass", where);
+	}
+	if ((ret = get_bool(obj, "icmp_echo", where, &out->icmp_echo, why, n)) ||
+	    (ret = get_bool(obj, "ssh", where, &out->ssh, why, n)) ||
+	    (ret = get_bool(obj, "ipv6", where, &out->ipv6, why, n)) ||
+	    (ret = get_bool(obj, "egress", where, &out->egress, why, n)))
+		return ret;
+	return 0;
+}
+
+struct zfwd_iface_val iface_opts_val(const struct iface_opts *o)
+{
+	struct zfwd_iface_val v = {
+		.role = o->role,
+		.default_action = o->default_action,
+		.flags = (o->icmp_echo ? ZFWD_IF_ICMP_ECHO : 0) | (o->ssh ? ZFWD_IF_SSH : 0) |
+			 (o->ipv6 ? ZFWD_IF_IPV6 : 0) | (o->egress ? ZFWD_IF_EGRESS : 0),
+	};
+
+	return v;
+}
+
+json_t *iface_opts_json(const struct iface_opts *o)
+{
+	return json_pack("{s:s,s:s,s:b,s:b,s:b,s:b}", "role",
+			 o->role == ZFWD_ROLE_INTERNAL ? "internal" : "external",
+			 "default_action", o->default_action == ZFWD_ACT_PASS ? "pass" : "drop",
+			 "icmp_echo", o->icmp_echo, "ssh", o->ssh, "ipv6", o->ipv6,
+			 "egress", o->egress);
+}
+
 static int parse_iface(json_t *o, size_t i, struct cfg_iface *ci, char *why,
 		       size_t n)
 {
-	static const char *const keys[] = { "name", "role", "default_action", NULL };
+	static const char *const extra[] = { "name", NULL };
 	char where[48];
 	const char *s;
 	json_t *v;
-	int ret;
 
 	snprintf(where, sizeof(where), "interfaces[%zu]", i);
 	if (!json_is_object(o))
 		return bad(why, n, "%s: must be an object", where);
-	ret = check_keys(o, where, keys, why, n);
-	if (ret)
-		return ret;
 	v = json_object_get(o, "name");
 	s = json_string_value(v);
 	if (!s || !*s || strlen(s) >= RULE_IFNAMSIZ || strchr(s, '/'))
@@ -101,29 +187,8 @@ static int parse_iface(json_t *o, size_t i, struct cfg_iface *ci, char *why,
 	ci->name = strdup(s);
 	if (!ci->name)
 		return -ENOMEM;
-	ci->role = ZFWD_ROLE_INTERNAL;
-	v = json_object_get(o, "role");
-	if (v) {
-		s = json_string_value(v);
-		if (s && !strcmp(s, "internal"))
-			ci->role = ZFWD_ROLE_INTERNAL;
-		else if (s && !strcmp(s, "external"))
-			ci->role = ZFWD_ROLE_EXTERNAL;
-		else
-			return bad(why, n, "%s.role: must be internal or external", where);
-	}
-	ci->default_action = ZFWD_ACT_DENY;
-	v = json_object_get(o, "default_action");
-	if (v) {
-		s = json_string_value(v);
-		if (s && !strcmp(s, "drop"))
-			ci->default_action = ZFWD_ACT_DENY;
-		else if (s && !strcmp(s, "pass"))
-			ci->default_action = ZFWD_ACT_PASS;
-		else
-			return bad(why, n, "%s.default_action: must be drop or pass", where);
-	}
-	return 0;
+	iface_opts_default(&ci->opts);
+	return iface_opts_parse(o, where, extra, &ci->opts, why, n);
 }
 
 static void set_defaults(struct config *c)
@@ -136,6 +201,11 @@ static void set_defaults(struct config *c)
 	c->lim.rules = 131072;
 	c->lim.prefixes = 131072;
 	c->lim.leaves = 262144;
+	c->ct.tcp_established = 3600;
+	c->ct.tcp_transitory = 120;
+	c->ct.udp = 30;
+	c->ct.icmp = 15;
+	c->ct.size = 65536;
 	c->max_message = ZFWD_DEFAULT_MAX_MESSAGE;
 	c->max_clients = 256;
 }
@@ -143,7 +213,11 @@ static void set_defaults(struct config *c)
 static int parse_root(json_t *root, struct config *c, char *why, size_t n)
 {
 	static const char *const keys[] = {
-		"interfaces", "socket", "pin_root", "state_dir", "tproxy", "limits", NULL,
+		"interfaces", "socket", "pin_root", "state_dir", "tproxy", "limits",
+		"conntrack", NULL,
+	};
+	static const char *const ckeys[] = {
+		"tcp_established", "tcp_transitory", "udp", "icmp", "size", NULL,
 	};
 	static const char *const tkeys[] = { "mark", "mark_mask", "table", "rule_priority", NULL };
 	static const char *const lkeys[] = {
@@ -190,6 +264,20 @@ static int parse_root(json_t *root, struct config *c, char *why, size_t n)
 			return ret;
 		if ((c->mark & c->mark_mask) != c->mark)
 			return bad(why, n, "tproxy.mark: has bits outside tproxy.mark_mask");
+	}
+	o = json_object_get(root, "conntrack");
+	if (o) {
+		if (!json_is_object(o))
+			return bad(why, n, "conntrack: must be an object");
+		if ((ret = check_keys(o, "conntrack", ckeys, why, n)) ||
+		    (ret = get_u32(o, "tcp_established", "conntrack", 1, 7 * 86400,
+				   &c->ct.tcp_established, why, n)) ||
+		    (ret = get_u32(o, "tcp_transitory", "conntrack", 1, 86400,
+				   &c->ct.tcp_transitory, why, n)) ||
+		    (ret = get_u32(o, "udp", "conntrack", 1, 86400, &c->ct.udp, why, n)) ||
+		    (ret = get_u32(o, "icmp", "conntrack", 1, 86400, &c->ct.icmp, why, n)) ||
+		    (ret = get_u32(o, "size", "conntrack", 1024, 1u << 24, &c->ct.size, why, n)))
+			return ret;
 	}
 	o = json_object_get(root, "limits");
 	if (o) {

@@ -7,12 +7,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "engine.h"
+
+/* Per-interface options; the config's, possibly overridden at run time. */
+struct iface_opts {
+	uint8_t role;           /* enum zfwd_role */
+	uint8_t default_action; /* ZFWD_ACT_PASS or ZFWD_ACT_DENY */
+	bool icmp_echo;         /* admit echo requests (default off) */
+	bool ssh;               /* admit tcp/22 to own addresses (default on) */
+	bool ipv6;              /* allow IPv6 at all (default on) */
+	bool egress;            /* track flows leaving (default on) */
+};
 
 struct cfg_iface {
 	char *name;            /* exact name or fnmatch(3) glob */
-	uint8_t role;          /* enum zfwd_role */
-	uint8_t default_action; /* ZFWD_ACT_PASS or ZFWD_ACT_DENY */
+	struct iface_opts opts;
+};
+
+/* Flow tracking: idle timeouts (seconds) and table size. */
+struct ct_cfg {
+	uint32_t tcp_established, tcp_transitory, udp, icmp;
+	uint32_t size;
 };
 
 struct config {
@@ -25,6 +42,7 @@ struct config {
 	uint32_t route_table;      /* table holding `local default dev lo` */
 	uint32_t rule_priority;    /* of the fwmark policy rule */
 	struct engine_limits lim;
+	struct ct_cfg ct;
 	size_t max_message;
 	uint32_t max_clients;
 };
@@ -44,5 +62,15 @@ void config_free(struct config *c);
  * matches "lo": only an entry naming it exactly does. */
 const struct cfg_iface *config_match_iface(const struct config *c,
 					   const char *ifname);
+void iface_opts_default(struct iface_opts *o);
+/* Reads option keys of @o (role, default_action, icmp_echo, ssh, ipv6,
+ * egress) from @obj into @out; other keys are left to the caller, who
+ * passes the ones allowed besides in @extra (NULL-terminated). */
+int iface_opts_parse(const json_t *obj, const char *where, const char *const *extra,
+		     struct iface_opts *out, char *why, size_t why_len);
+/* The options as JSON (an object with all six keys). */
+json_t *iface_opts_json(const struct iface_opts *o);
+/* The interface map entry's settings for these options. */
+struct zfwd_iface_val iface_opts_val(const struct iface_opts *o);
 
 #endif

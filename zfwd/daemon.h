@@ -12,6 +12,14 @@
 #include "control.h"
 #include "dataplane.h"
 #include "engine.h"
+#include "links.h"
+#include "nlwatch.h"
+
+/* Options SetInterface gave a name; they outlive restarts (state file). */
+struct override {
+	char name[16];
+	struct iface_opts opts;
+};
 
 struct daemon {
 	struct config cfg;
@@ -21,15 +29,33 @@ struct daemon {
 	struct dataplane dp;
 	struct api api;
 	struct control ctl;
+	struct links links;
+	struct nlwatch nlw;
+	struct override *overrides;
+	size_t n_overrides;
 	struct ev_loop *loop;
 	ev_signal sig_term, sig_int, sig_hup;
-	bool state_loaded;
+	bool route_installed;   /* the fwmark rule and local route */
 };
 
-/* ifaces.c: attach to every interface the config names that exists now,
- * detach from adopted ones it no longer names. */
-int ifaces_sync(struct daemon *d);
-/* GetStatus' interfaces list. */
-json_t *ifaces_status(struct daemon *d);
+/* main.c: writes the state file (rules and interface options). */
+int daemon_persist(struct daemon *d);
+/* main.c: installs the TPROXY policy route if it is not yet; quiet
+ * retries are for when lo was down. */
+void daemon_route(struct daemon *d, bool quiet);
+
+/* ifaces.c */
+void ifaces_init(struct daemon *d);
+/* After the first dump: drop map entries of interfaces an earlier run
+ * managed and this one does not. */
+void ifaces_drop_stale(struct daemon *d);
+/* Managed interfaces (all, or the one named) as ListInterfaces shows them. */
+json_t *ifaces_list(struct daemon *d, const char *name);
+/* SetInterface: merge @opts into the name's options (or drop its own
+ * with @reset), persist, apply. */
+int ifaces_set(struct daemon *d, const char *name, const json_t *opts, bool reset,
+	       struct zerr *err);
+json_t *ifaces_state_json(struct daemon *d);
+int ifaces_state_load(struct daemon *d, const json_t *obj, char *why, size_t n);
 
 #endif

@@ -36,8 +36,9 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-static void set_sizes(struct zfwd_bpf *s, const struct engine_limits *lim)
+static void set_sizes(struct zfwd_bpf *s, const struct engine_limits *lim, uint32_t ct_size)
 {
+	bpf_map__set_max_entries(s->maps.zfwd_ct, ct_size ? ct_size : 65536);
 	bpf_map__set_max_entries(s->maps.zfwd_dst4, lim->prefixes);
 	bpf_map__set_max_entries(s->maps.zfwd_dst6, lim->prefixes);
 	bpf_map__set_max_entries(s->maps.zfwd_src4, lim->leaves);
@@ -137,6 +138,7 @@ int dp_open(struct dataplane *dp, const struct dp_opts *o)
 
 	memset(dp, 0, sizeof(*dp));
 	dp->rstats_fd = dp->istats_fd = dp->meta_fd = -1;
+	dp->ct_fd = dp->settings_fd = dp->addrs_fd = -1;
 	err = mkdir_p(o->pin_root, 0700);
 	if (err) {
 		log_err("cannot create pin root %s: %s", o->pin_root, strerror(-err));
@@ -148,7 +150,7 @@ int dp_open(struct dataplane *dp, const struct dp_opts *o)
 		log_err("cannot open the BPF object: %s", strerror(-err));
 		return err;
 	}
-	set_sizes(s, &o->lim);
+	set_sizes(s, &o->lim, o->ct_size);
 	s->rodata->cfg_mark = o->mark;
 	s->rodata->cfg_mark_mask = o->mark_mask;
 
@@ -178,6 +180,9 @@ int dp_open(struct dataplane *dp, const struct dp_opts *o)
 	dp->rstats_fd = bpf_map__fd(s->maps.zfwd_rstats);
 	dp->istats_fd = bpf_map__fd(s->maps.zfwd_istats);
 	dp->meta_fd = bpf_map__fd(s->maps.zfwd_meta);
+	dp->ct_fd = bpf_map__fd(s->maps.zfwd_ct);
+	dp->settings_fd = bpf_map__fd(s->maps.zfwd_settings);
+	dp->addrs_fd = bpf_map__fd(s->maps.zfwd_addrs);
 
 	dp->ncpus = libbpf_num_possible_cpus();
 	if (dp->ncpus <= 0) {
@@ -215,9 +220,74 @@ void dp_close(struct dataplane *dp)
 	memset(dp, 0, sizeof(*dp));
 }
 
-int dp_prog_fd(const struct dataplane *dp)
+int dp_prog_fd(const struct dataplane *dp, bool ingress)
 {
-	return bpf_program__fd(dp->skel->progs.zfwd_ingress);
+	return bpf_program__fd(ingress ? dp->skel->progs.zfwd_ingress
+				       : dp->skel->progs.zfwd_egress);
+}
+
+int dp_settings(struct dataplane *dp, uint32_t tcp_established, uint32_t tcp_transitory,
+		uint32_t udp, uint32_t icmp)
+{
+	const __u64 ns = 1000000000ull;
+	struct zfwd_settings st = {
+		.tcp_established_ns = tcp_established * ns,
+		.tcp_transitory_ns = tcp_transitory * ns,
+		.udp_ns = udp * ns,
+		.icmp_ns = icmp * ns,
+	};
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(dp->settings_fd, &zero, &st, BPF_ANY);
+}
+
+int dp_addr(struct dataplane *dp, uint32_t ifindex, uint8_t family, const uint8_t *addr,
+	    bool add)
+{
+	struct zfwd_addr_key k = { .ifindex = ifindex, .family = family };
+	__u8 one = 1;
+	int err;
+
+	memcpy(k.addr, addr, family == 4 ? 4 : 16);
+	if (add)
+		return bpf_map_update_elem(dp->addrs_fd, &k, &one, BPF_ANY);
+	err = bpf_map_delete_elem(dp->addrs_fd, &k);
+	return err == -ENOENT ? 0 : err;
+}
+
+int dp_addrs_flush(struct dataplane *dp, uint32_t ifindex)
+{
+	struct zfwd_addr_key k, next, *prev = NULL;
+	int err, ret = 0;
+
+	/* Deleting while walking restarts the walk; collect first. */
+	while (!(err = bpf_map_get_next_key(dp->addrs_fd, prev, &next))) {
+		k = next;
+		prev = &k;
+		if (next.ifindex != ifindex)
+			continue;
+		err = bpf_map_delete_elem(dp->addrs_fd, &next);
+		if (err && err != -ENOENT)
+			ret = err;
+		prev = NULL; /* start over: the walk position is gone */
+	}
+	return err == -ENOENT ? ret : err;
+}
+
+long dp_count(struct dataplane *dp, const char *map)
+{
+	int fd = !strcmp(map, "ct") ? dp->ct_fd : !strcmp(map, "addrs") ? dp->addrs_fd
+		 : !strcmp(map, "ifaces") ? dp->fd[KM_IFACES] : dp->istats_fd;
+	unsigned char key[64], next[64];
+	void *prev = NULL;
+	long n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
 }
 
 static int be_update(void *ctx, enum kmap_id map, const void *key, const void *val)

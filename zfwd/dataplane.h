@@ -19,7 +19,7 @@ struct zfwd_bpf;
 struct dataplane {
 	struct zfwd_bpf *skel;
 	int fd[KM_COUNT];
-	int rstats_fd, istats_fd, meta_fd;
+	int rstats_fd, istats_fd, meta_fd, ct_fd, settings_fd, addrs_fd;
 	int ncpus;
 	bool adopted;          /* pinned maps existed and matched */
 	void *pcpu;            /* scratch for per-CPU values */
@@ -30,6 +30,7 @@ struct dp_opts {
 	const char *pin_root;
 	struct engine_limits lim;
 	uint32_t mark, mark_mask;
+	uint32_t ct_size;           /* flow table entries */
 };
 
 /* Ensures the pin root, then adopts matching pinned maps or replaces
@@ -37,7 +38,17 @@ struct dp_opts {
 int dp_open(struct dataplane *dp, const struct dp_opts *o);
 /* Closes file descriptors only: pins and attachments stay. */
 void dp_close(struct dataplane *dp);
-int dp_prog_fd(const struct dataplane *dp);
+int dp_prog_fd(const struct dataplane *dp, bool ingress);
+/* Flow timeouts, in seconds. */
+int dp_settings(struct dataplane *dp, uint32_t tcp_established, uint32_t tcp_transitory,
+		uint32_t udp, uint32_t icmp);
+/* A managed interface's address, for SSH admission. */
+int dp_addr(struct dataplane *dp, uint32_t ifindex, uint8_t family, const uint8_t *addr,
+	    bool add);
+/* Removes every address entry of @ifindex. */
+int dp_addrs_flush(struct dataplane *dp, uint32_t ifindex);
+/* Entries in the flow table, the address table (for tests and status). */
+long dp_count(struct dataplane *dp, const char *map);
 struct kbackend dp_backend(struct dataplane *dp);
 /* Reads adopted maps into the engine's shadow and interface table. */
 int dp_read_state(struct dataplane *dp, struct engine *e);

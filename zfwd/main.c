@@ -133,11 +133,19 @@ static int override(char **dst, const char *src)
 	return *dst ? 0 : -ENOMEM;
 }
 
+int daemon_persist(struct daemon *d)
+{
+	json_t *root = state_to_json(&d->eng);
+
+	if (!root)
+		return -ENOMEM;
+	json_object_set_new(root, "interface_options", ifaces_state_json(d));
+	return state_write(d->cfg.state_dir, root);
+}
+
 static int persist(struct engine *e, void *ctx)
 {
-	struct daemon *d = ctx;
-
-	return state_save(e, d->cfg.state_dir);
+	return daemon_persist(ctx);
 }
 
 static int rule_stats(void *ctx, uint32_t slot, uint64_t *packets, uint64_t *bytes)
@@ -155,7 +163,31 @@ static void status(void *ctx, json_t *r)
 	json_object_set_new(r, "socket", json_string(d->cfg.socket));
 	json_object_set_new(r, "state_dir", json_string(d->cfg.state_dir));
 	json_object_set_new(r, "maps_adopted", json_boolean(d->dp.adopted));
-	json_object_set_new(r, "interfaces", ifaces_status(d));
+	json_object_set_new(r, "interfaces", ifaces_list(d, NULL));
+	json_object_set_new(r, "netlink", json_pack("{s:I,s:I,s:I}", "messages",
+						    (json_int_t)d->nlw.messages, "overruns",
+						    (json_int_t)d->nlw.overruns, "dumps",
+						    (json_int_t)d->nlw.dumps));
+}
+
+static json_t *list_ifaces(void *ctx, const char *name)
+{
+	return ifaces_list(ctx, name);
+}
+
+static int set_iface(void *ctx, const char *name, const json_t *opts, bool reset,
+		     struct zerr *err)
+{
+	return ifaces_set(ctx, name, opts, reset, err);
+}
+
+static void apply_settings(struct daemon *d)
+{
+	int err = dp_settings(&d->dp, d->cfg.ct.tcp_established, d->cfg.ct.tcp_transitory,
+			      d->cfg.ct.udp, d->cfg.ct.icmp);
+
+	if (err)
+		log_err("cannot write flow timeouts: %s", strerror(-err));
 }
 
 static void on_call(void *ctx, struct client *c, struct vl_call *call)
@@ -185,7 +217,8 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 			d->config_path, why);
 		return;
 	}
-	/* Interfaces change at run time; paths and limits need a restart. */
+	/* Interfaces and flow timeouts change at run time; paths and
+	 * limits need a restart. */
 	for (size_t i = 0; i < d->cfg.n_ifaces; i++)
 		free(d->cfg.ifaces[i].name);
 	free(d->cfg.ifaces);
@@ -193,9 +226,14 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 	d->cfg.n_ifaces = nc.n_ifaces;
 	nc.ifaces = NULL;
 	nc.n_ifaces = 0;
+	d->cfg.ct.tcp_established = nc.ct.tcp_established;
+	d->cfg.ct.tcp_transitory = nc.ct.tcp_transitory;
+	d->cfg.ct.udp = nc.ct.udp;
+	d->cfg.ct.icmp = nc.ct.icmp;
 	config_free(&nc);
 	log_notice("reload: %zu interface entries", d->cfg.n_ifaces);
-	ifaces_sync(d);
+	apply_settings(d);
+	links_reevaluate(&d->links);
 }
 
 static struct route_cfg route_cfg_of(const struct config *c)
@@ -208,6 +246,22 @@ static struct route_cfg route_cfg_of(const struct config *c)
 	};
 
 	return rc;
+}
+
+void daemon_route(struct daemon *d, bool quiet)
+{
+	struct route_cfg rc = route_cfg_of(&d->cfg);
+	int err = route_install(&rc, quiet);
+
+	if (err) {
+		log_warn("TPROXY policy route not installed (%s): intercepting non-local "
+			 "addresses waits for it; retried when lo comes up", strerror(-err));
+		return;
+	}
+	if (!d->route_installed)
+		log_info("policy route: fwmark %#x/%#x -> table %u (local default dev lo)",
+			 rc.mark, rc.mask, rc.table);
+	d->route_installed = true;
 }
 
 static int uninstall(struct daemon *d)
@@ -226,6 +280,8 @@ static int uninstall(struct daemon *d)
 		    !dp_read_state(&d->dp, &d->eng)) {
 			for (size_t i = 0; i < d->eng.n_ifaces; i++) {
 				err = tc_detach(d->eng.ifaces[i].ifindex, true);
+				if (!err || err == -ENODEV)
+					err = tc_detach(d->eng.ifaces[i].ifindex, false);
 				if (err && err != -ENODEV) {
 					log_err("ifindex %u: cannot detach: %s",
 						d->eng.ifaces[i].ifindex, strerror(-err));
@@ -254,6 +310,7 @@ static int load_rules(struct daemon *d, bool discard_pinned)
 {
 	char why[512];
 	struct zerr zerr = { 0 };
+	json_t *root = NULL;
 	bool found;
 	int err;
 
@@ -264,7 +321,13 @@ static int load_rules(struct daemon *d, bool discard_pinned)
 			return err;
 		}
 	}
-	err = state_load(&d->eng, d->cfg.state_dir, &found, why, sizeof(why));
+	err = state_read(d->cfg.state_dir, &root, &found, why, sizeof(why));
+	if (!err && found)
+		err = state_from_json(&d->eng, root, why, sizeof(why));
+	if (!err && found)
+		err = ifaces_state_load(d, json_object_get(root, "interface_options"), why,
+					sizeof(why));
+	json_decref(root);
 	if (err) {
 		log_err("state file is corrupt: %s", why);
 		log_err("it was left as it is and the maps keep enforcing; restore it or move it away to start empty");
@@ -293,7 +356,6 @@ static int load_rules(struct daemon *d, bool discard_pinned)
 
 static int run(struct daemon *d, const struct opts *o)
 {
-	struct route_cfg rc = route_cfg_of(&d->cfg);
 	struct kbackend kb;
 	int err;
 
@@ -308,9 +370,11 @@ static int run(struct daemon *d, const struct opts *o)
 	err = dp_open(&d->dp, &(struct dp_opts){ .pin_root = d->cfg.pin_root,
 						 .lim = d->cfg.lim,
 						 .mark = d->cfg.mark,
-						 .mark_mask = d->cfg.mark_mask });
+						 .mark_mask = d->cfg.mark_mask,
+						 .ct_size = d->cfg.ct.size });
 	if (err)
 		return err;
+	apply_settings(d);
 	kb = dp_backend(&d->dp);
 	err = engine_init(&d->eng, &d->cfg.lim, &kb);
 	if (err)
@@ -318,14 +382,21 @@ static int run(struct daemon *d, const struct opts *o)
 	err = load_rules(d, o->discard_pinned);
 	if (err)
 		return err;
-	err = route_install(&rc);
-	if (err)
+	daemon_route(d, true);
+	/* Links and addresses: dumped now, followed from here on. */
+	err = nlwatch_start(&d->nlw, d->loop, &d->links);
+	if (err) {
+		log_err("cannot follow links over netlink: %s", strerror(-err));
 		return err;
-	if (ifaces_sync(d))
-		log_warn("some interfaces could not be attached (see above)");
+	}
+	ifaces_drop_stale(d);
+	if (d->links.failures)
+		log_warn("some interfaces could not be managed (see above)");
 
 	d->api.eng = &d->eng;
-	d->api.ops = (struct api_ops){ .status = status, .rule_stats = rule_stats, .ctx = d };
+	d->api.ops = (struct api_ops){ .status = status, .rule_stats = rule_stats,
+				       .list_ifaces = list_ifaces, .set_iface = set_iface,
+				       .ctx = d };
 	err = control_listen(&d->ctl, d->cfg.socket);
 	if (err) {
 		log_err("cannot listen on %s: %s", d->cfg.socket, strerror(-err));
@@ -339,8 +410,8 @@ static int run(struct daemon *d, const struct opts *o)
 	ev_signal_start(d->loop, &d->sig_int);
 	ev_signal_start(d->loop, &d->sig_hup);
 
-	log_notice("zfwd %s ready: %u rules, %zu interfaces, socket %s", ZFWD_VERSION,
-		   d->eng.rs.n_entries, d->eng.n_ifaces, d->cfg.socket);
+	log_notice("zfwd %s ready: %u rules, %zu of %zu interfaces managed, socket %s",
+		   ZFWD_VERSION, d->eng.rs.n_entries, d->eng.n_ifaces, d->links.n, d->cfg.socket);
 	ev_run(d->loop, 0);
 	return 0;
 }
@@ -390,8 +461,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	control_init(&d.ctl, d.loop, d.cfg.max_clients, d.cfg.max_message, on_call, &d);
+	ifaces_init(&d);
 	ret = run(&d, &o);
 	control_close(&d.ctl);
+	nlwatch_stop(&d.nlw);
+	links_free(&d.links);
+	free(d.overrides);
 	engine_free(&d.eng);
 	dp_close(&d.dp);
 	config_free(&d.cfg);

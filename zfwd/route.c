@@ -75,7 +75,7 @@ static struct nlmsghdr *route_msg(char *buf, int type, int flags, int family,
 	return nlh;
 }
 
-static int with_socket(const struct route_cfg *rc, int install)
+static int with_socket(const struct route_cfg *rc, int install, bool quiet)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -103,16 +103,19 @@ static int with_socket(const struct route_cfg *rc, int install)
 						       NLM_F_CREATE | NLM_F_EXCL, f, rc,
 						       ++seq, lo));
 			if (err && err != -EEXIST) {
-				log_err("cannot add local default route to table %u (%s): %s",
-					rc->table, f == AF_INET ? "IPv4" : "IPv6", strerror(-err));
+				if (!quiet)
+					log_err("cannot add local default route to table %u (%s): %s",
+						rc->table, f == AF_INET ? "IPv4" : "IPv6",
+						strerror(-err));
 				ret = err;
 				goto out;
 			}
 			err = nl_request(nl, rule_msg(buf, RTM_NEWRULE,
 						      NLM_F_CREATE | NLM_F_EXCL, f, rc, ++seq));
 			if (err && err != -EEXIST) {
-				log_err("cannot add fwmark rule (%s): %s",
-					f == AF_INET ? "IPv4" : "IPv6", strerror(-err));
+				if (!quiet)
+					log_err("cannot add fwmark rule (%s): %s",
+						f == AF_INET ? "IPv4" : "IPv6", strerror(-err));
 				ret = err;
 				goto out;
 			}
@@ -130,12 +133,12 @@ out:
 	return ret;
 }
 
-int route_install(const struct route_cfg *rc)
+int route_install(const struct route_cfg *rc, bool quiet)
 {
-	return with_socket(rc, 1);
+	return with_socket(rc, 1, quiet);
 }
 
 int route_remove(const struct route_cfg *rc)
 {
-	return with_socket(rc, 0);
+	return with_socket(rc, 0, false);
 }

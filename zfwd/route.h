@@ -6,14 +6,16 @@
 #ifndef ZFWD_ROUTE_H
 #define ZFWD_ROUTE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct route_cfg {
 	uint32_t mark, mask, table, priority;
 };
 
-/* Idempotent: what exists already is kept. */
-int route_install(const struct route_cfg *rc);
+/* Idempotent: what exists already is kept. @quiet: leave the error
+ * report to the caller. */
+int route_install(const struct route_cfg *rc, bool quiet);
 /* Removes both; missing pieces are not an error. */
 int route_remove(const struct route_cfg *rc);
 

@@ -160,10 +160,9 @@ static int fsync_dir(const char *dir)
 	return ret;
 }
 
-int state_save(struct engine *e, const char *dir)
+int state_write(const char *dir, json_t *root)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	json_t *root = state_to_json(e);
 	int fd, ret = 0;
 
 	if (!root)
@@ -205,23 +204,37 @@ out:
 	return ret;
 }
 
-int state_load(struct engine *e, const char *dir, bool *found, char *why, size_t n)
+int state_save(struct engine *e, const char *dir)
+{
+	return state_write(dir, state_to_json(e));
+}
+
+int state_read(const char *dir, json_t **root, bool *found, char *why, size_t n)
 {
 	char path[PATH_MAX];
 	json_error_t jerr;
-	json_t *root;
-	int ret;
 
 	*found = false;
+	*root = NULL;
 	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
+	*root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!*root) {
 		if (access(path, F_OK) && errno == ENOENT)
 			return 0;
 		snprintf(why, n, "%s: line %d: %s", path, jerr.line, jerr.text);
 		return -EINVAL;
 	}
 	*found = true;
+	return 0;
+}
+
+int state_load(struct engine *e, const char *dir, bool *found, char *why, size_t n)
+{
+	json_t *root;
+	int ret = state_read(dir, &root, found, why, n);
+
+	if (ret || !*found)
+		return ret;
 	ret = state_from_json(e, root, why, n);
 	json_decref(root);
 	return ret;

@@ -58,24 +58,31 @@ int cmd_status(struct ctl *ctl, int argc, char **argv)
 
 	table_init(&t, 8, hdr);
 	json_array_foreach(json_object_get(out, "interfaces"), i, v) {
-		json_t *c = json_object_get(v, "counters");
+		json_t *c = json_object_get(v, "counters"), *o = json_object_get(v, "options");
+		json_t *att = json_object_get(v, "attached");
 		long long passed = geti(c, "pass_rule") + geti(c, "pass_default") +
-				   geti(c, "pass_non_ip") + geti(c, "pass_nd");
+				   geti(c, "pass_non_ip") + geti(c, "pass_nd") + geti(c, "pass_reply") +
+				   geti(c, "pass_established") + geti(c, "pass_icmp") +
+				   geti(c, "pass_dhcp") + geti(c, "pass_ssh");
 		long long dropped = geti(c, "drop_rule") + geti(c, "drop_default") +
 				    geti(c, "drop_no_listener") + geti(c, "drop_assign") +
-				    geti(c, "drop_malformed");
-		char idx[16], tp[24], ps[24], dr[24];
+				    geti(c, "drop_malformed") + geti(c, "drop_ipv6") +
+				    geti(c, "drop_icmp");
+		char idx[16], tp[24], ps[24], dr[24], at[16];
 		const char *row[8];
 
 		snprintf(idx, sizeof(idx), "%lld", geti(v, "ifindex"));
 		snprintf(tp, sizeof(tp), "%lld", geti(c, "tproxy"));
 		snprintf(ps, sizeof(ps), "%lld", passed);
 		snprintf(dr, sizeof(dr), "%lld", dropped);
+		snprintf(at, sizeof(at), "%s%s",
+			 json_is_true(json_object_get(att, "ingress")) ? "in" : "NO",
+			 json_is_true(json_object_get(att, "egress")) ? "+out" : "");
 		row[0] = gets_(v, "name");
 		row[1] = idx;
-		row[2] = gets_(v, "role");
-		row[3] = gets_(v, "default_action");
-		row[4] = json_is_true(json_object_get(v, "attached")) ? "yes" : "NO";
+		row[2] = gets_(o, "role");
+		row[3] = gets_(o, "default_action");
+		row[4] = at;
 		row[5] = tp;
 		row[6] = ps;
 		row[7] = dr;

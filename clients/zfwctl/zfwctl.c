@@ -24,6 +24,10 @@ static const struct cmd cmds[] = {
 	  "           [--iface IF]... [--service-id ID] [--owner O] [--ignore-missing]" },
 	{ "rule", "list", cmd_rule_list, "rule list [--owner O]" },
 	{ "rule", "flush", cmd_rule_flush, "rule flush [--owner O]" },
+	{ "iface", "list", cmd_iface_list, "iface list [NAME]" },
+	{ "iface", "set", cmd_iface_set,
+	  "iface set NAME (--reset | [--role internal|external] [--default drop|pass]\n"
+	  "           [--icmp-echo on|off] [--ssh on|off] [--ipv6 on|off] [--egress on|off])" },
 	{ "call", NULL, cmd_call, "call METHOD [JSON-PARAMETERS]" },
 };
 
@@ -98,13 +102,16 @@ int main(int argc, char **argv)
 
 		if (strcmp(cm->group, argv[0]))
 			continue;
+		/* optind 0, not 1: glibc then forgets the "+" (stop at the
+		 * first non-option) that parsed the global options, and the
+		 * command's options may follow its arguments. */
 		if (!cm->name) {
-			optind = 1;
+			optind = 0;
 			return cm->fn(&ctl, argc, argv);
 		}
 		if (argc < 2 || strcmp(cm->name, argv[1]))
 			continue;
-		optind = 1;
+		optind = 0;
 		return cm->fn(&ctl, argc - 1, argv + 1);
 	}
 	fprintf(stderr, "zfwctl: unknown command '%s%s%s'\n", argv[0], argc > 1 ? " " : "",

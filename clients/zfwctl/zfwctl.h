@@ -25,5 +25,9 @@ int cmd_rule_del(struct ctl *ctl, int argc, char **argv);
 int cmd_rule_list(struct ctl *ctl, int argc, char **argv);
 int cmd_rule_flush(struct ctl *ctl, int argc, char **argv);
 int cmd_call(struct ctl *ctl, int argc, char **argv);
+int cmd_iface_list(struct ctl *ctl, int argc, char **argv);
+int cmd_iface_set(struct ctl *ctl, int argc, char **argv);
+/* The interface table shared by status and iface. */
+int iface_table(const json_t *ifaces);
 
 #endif

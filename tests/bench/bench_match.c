@@ -4,8 +4,10 @@
  * a new TCP SYN that matches a pass rule, one that matches a tproxy rule
  * (two socket lookups; the listener exists), one that matches nothing,
  * and a trivial `return TC_ACT_OK` program as the floor, at 0, 1k, 10k
- * and 100k rules. Also the control plane: time to load each rule set and
- * the kernel operations one more rule costs on top of it.
+ * and 100k rules; and a reply of a flow the egress program tracked (the
+ * established-flow case, decided before the rules). Also the control
+ * plane: time to load each rule set and the kernel operations one more
+ * rule costs on top of it.
  *
  * Not a test: a program whose output goes into docs/BENCHMARKS.md.
  *   bench_match [-r REPEAT] [-n ROUNDS]     (root; private netns)
@@ -156,7 +158,8 @@ int main(int argc, char **argv)
 	static const uint32_t sizes[] = { 0, 1000, 10000, 100000 };
 	struct engine_limits lim = { .rules = 131072, .prefixes = 131072, .leaves = 262144 };
 	struct dp_opts o = { .lim = lim, .mark = 0x10000000, .mark_mask = 0x10000000 };
-	struct zfwd_iface_val ifv = { .role = ZFWD_ROLE_INTERNAL, .default_action = ZFWD_ACT_DENY };
+	struct zfwd_iface_val ifv = { .role = ZFWD_ROLE_INTERNAL, .default_action = ZFWD_ACT_DENY,
+				      .flags = ZFWD_IF_SSH | ZFWD_IF_IPV6 | ZFWD_IF_EGRESS };
 	char pin[64], addr_match[32], addr_tproxy[32];
 	struct dataplane dp;
 	struct engine eng;
@@ -191,13 +194,18 @@ int main(int argc, char **argv)
 	lfd = listener();
 
 	printf("BPF_PROG_RUN, median of %d rounds of %d runs, ns per packet\n", rounds, repeat);
-	printf("%8s %10s %10s %10s %10s %8s %12s %10s\n", "rules", "syn_pass", "syn_tproxy",
-	       "syn_nomatch", "floor", "load_ms", "ops_for_+1", "ms_for_+1");
+	printf("%8s %10s %10s %10s %10s %10s %8s %12s %10s\n", "rules", "syn_pass", "syn_tproxy",
+	       "syn_nomatch", "reply", "floor", "load_ms", "ops_for_+1", "ms_for_+1");
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		struct engine_result res = { 0 };
 		struct pkt_spec s = { .family = 4, .proto = IPPROTO_TCP, .src = "192.0.2.10",
 				      .sport = 40000, .dport = 80 };
-		uint32_t t_pass = 0, t_tp = 0, t_none, t_floor;
+		uint32_t t_pass = 0, t_tp = 0, t_none, t_floor, t_reply;
+		struct pkt_spec syn_out = { .family = 4, .proto = IPPROTO_TCP, .src = "192.0.2.10",
+					    .dst = "198.51.100.7", .sport = 40000, .dport = 443 };
+		struct pkt_spec reply = { .family = 4, .proto = IPPROTO_TCP, .src = "198.51.100.7",
+					  .dst = "192.0.2.10", .sport = 443, .dport = 40000,
+					  .tcp_flags = 0x10 };
 		double t0, load_ms = 0, one_ms;
 		size_t one_ops;
 		uint32_t pick;
@@ -238,24 +246,29 @@ int main(int argc, char **argv)
 
 			inet_ntop(AF_INET, &a, addr_match, sizeof(addr_match));
 			s.dst = addr_match;
-			t_pass = measure(dp_prog_fd(&dp), &s, &rv);
+			t_pass = measure(dp_prog_fd(&dp, true), &s, &rv);
 			if (rv != TC_ACT_OK)
 				fprintf(stderr, "warning: pass SYN got verdict %d\n", rv);
 			pick = loaded / 4 * 3 - (loaded / 4 * 3) % 8;
 			a = htonl(rule_addr(pick));
 			inet_ntop(AF_INET, &a, addr_tproxy, sizeof(addr_tproxy));
 			s.dst = addr_tproxy;
-			t_tp = measure(dp_prog_fd(&dp), &s, &rv);
+			t_tp = measure(dp_prog_fd(&dp, true), &s, &rv);
 		}
 		s.dst = "198.51.100.1";
-		t_none = measure(dp_prog_fd(&dp), &s, &rv);
+		t_none = measure(dp_prog_fd(&dp, true), &s, &rv);
+		/* The host's SYN leaves through egress; its peer's ACKs come back. */
+		measure(dp_prog_fd(&dp, false), &syn_out, &rv);
+		t_reply = measure(dp_prog_fd(&dp, true), &reply, &rv);
+		if (rv != TC_ACT_OK)
+			fprintf(stderr, "warning: tracked reply got verdict %d\n", rv);
 		t_floor = measure(fl, &s, &rv);
 		if (loaded)
-			printf("%8u %10u %10u %10u %10u %8.0f %12zu %10.2f\n", sizes[k], t_pass, t_tp,
-			       t_none, t_floor, load_ms, one_ops, one_ms);
+			printf("%8u %10u %10u %10u %10u %10u %8.0f %12zu %10.2f\n", sizes[k], t_pass,
+			       t_tp, t_none, t_reply, t_floor, load_ms, one_ops, one_ms);
 		else
-			printf("%8u %10s %10s %10u %10u %8s %12zu %10.2f\n", sizes[k], "-", "-",
-			       t_none, t_floor, "-", one_ops, one_ms);
+			printf("%8u %10s %10s %10u %10u %10u %8s %12zu %10.2f\n", sizes[k], "-", "-",
+			       t_none, t_reply, t_floor, "-", one_ops, one_ms);
 		fflush(stdout);
 	}
 	close(lfd);

@@ -15,24 +15,22 @@ size_t pkt_l4_offset(const struct pkt_spec *s)
 	return ETH_HLEN + 40 + 8 * (size_t)s->hopopts;
 }
 
-size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
+/* IP header (and extension headers) plus the L4 header at @buf; returns
+ * the bytes written. @quote: only the first 8 L4 bytes, as ICMP quotes. */
+static size_t build_ip(const struct pkt_spec *s, uint8_t *buf, int quote)
 {
-	size_t off = ETH_HLEN, l4len;
+	size_t off = 0, l4len;
 	uint8_t *l4;
-	struct ethhdr *eth = (void *)buf;
 
-	memset(buf, 0, 256);
-	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x01", 6);
-	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x02", 6);
 	switch (s->proto) {
 	case IPPROTO_TCP: l4len = 20; break;
-	case IPPROTO_UDP: l4len = 8; break;
 	default: l4len = 8; break;
 	}
+	if (s->inner && !quote)
+		l4len = 8 + (s->inner->family == 4 ? 20 : 40) + 8;
 	if (s->family == 4) {
-		struct iphdr *ip = (void *)(buf + off);
+		struct iphdr *ip = (void *)buf;
 
-		eth->h_proto = htons(ETH_P_IP);
 		ip->version = 4;
 		ip->ihl = 5;
 		ip->ttl = 64;
@@ -44,10 +42,9 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 			ip->frag_off = htons(185); /* offset 1480 bytes */
 		off += 20;
 	} else {
-		struct ipv6hdr *ip6 = (void *)(buf + off);
+		struct ipv6hdr *ip6 = (void *)buf;
 		uint8_t next = s->proto;
 
-		eth->h_proto = htons(ETH_P_IPV6);
 		ip6->version = 6;
 		ip6->hop_limit = 64;
 		ip6->payload_len = htons(l4len + 8 * s->hopopts + (s->frag_later ? 8 : 0));
@@ -90,9 +87,26 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 		memcpy(l4 + 2, &dp, 2);
 		memcpy(l4 + 4, &len, 2);
 	} else {
+		uint16_t id = htons(s->icmp_id);
+
 		l4[0] = s->icmp_type;
+		memcpy(l4 + 4, &id, 2);
+		if (s->inner && !quote)
+			build_ip(s->inner, l4 + 8, 1);
 	}
+	return off + (quote ? 8 : l4len);
+}
+
+size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
+{
+	struct ethhdr *eth = (void *)buf;
+	size_t len;
+
+	memset(buf, 0, 256);
+	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x01", 6);
+	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x02", 6);
+	eth->h_proto = htons(s->family == 4 ? ETH_P_IP : ETH_P_IPV6);
+	len = ETH_HLEN + build_ip(s, buf + ETH_HLEN, 0);
 	/* Pad to the Ethernet minimum. */
-	off += l4len;
-	return off < 60 ? 60 : off;
+	return len < 60 ? 60 : len;
 }

@@ -14,8 +14,11 @@ struct pkt_spec {
 	uint16_t sport, dport;
 	uint8_t tcp_flags;     /* default SYN when 0 and proto is TCP */
 	uint8_t icmp_type;
+	uint16_t icmp_id;      /* echo identifier */
 	int frag_later;        /* a non-first fragment */
 	int hopopts;           /* IPv6: prepend N hop-by-hop headers */
+	/* ICMP errors: the quoted packet (its IP header and 8 L4 bytes). */
+	const struct pkt_spec *inner;
 };
 
 /* Writes the packet into buf (>= 256 bytes); returns its length. */

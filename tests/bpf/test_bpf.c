@@ -31,6 +31,9 @@
 
 #define PIN_PREFIX "/sys/fs/bpf/zfwd-bpftest-"
 #define LO 1
+#define CT_SIZE 1024
+/* The options an interface has unless the config says otherwise. */
+#define DEFAULT_FLAGS (ZFWD_IF_SSH | ZFWD_IF_IPV6 | ZFWD_IF_EGRESS)
 
 static struct dataplane dp;
 static struct engine eng;
@@ -41,9 +44,11 @@ static const struct engine_limits lim = { .rules = 4096, .prefixes = 4096, .leav
 
 static void setup(void)
 {
-	struct dp_opts o = { .lim = lim, .mark = 0x10000000, .mark_mask = 0x10000000 };
+	struct dp_opts o = { .lim = lim, .mark = 0x10000000, .mark_mask = 0x10000000,
+			     .ct_size = CT_SIZE };
 	struct zfwd_iface_val internal = { .role = ZFWD_ROLE_INTERNAL,
-					   .default_action = ZFWD_ACT_DENY };
+					   .default_action = ZFWD_ACT_DENY,
+					   .flags = DEFAULT_FLAGS };
 	struct kbackend kb;
 
 	snprintf(pin_root, sizeof(pin_root), PIN_PREFIX "%d", getpid());
@@ -63,12 +68,18 @@ static void teardown(void)
 	dp_unpin_all(pin_root);
 }
 
-static void set_iface(uint32_t ifindex, const char *name, int role, int def)
+static void set_iface_flags(uint32_t ifindex, const char *name, int role, int def,
+			    uint16_t flags)
 {
-	struct zfwd_iface_val v = { .role = role, .default_action = def };
+	struct zfwd_iface_val v = { .role = role, .default_action = def, .flags = flags };
 
 	ck_assert_int_eq(dp_iface_stats_init(&dp, ifindex), 0);
 	ck_assert_int_eq(engine_iface_set(&eng, ifindex, name, &v), 0);
+}
+
+static void set_iface(uint32_t ifindex, const char *name, int role, int def)
+{
+	set_iface_flags(ifindex, name, role, def, DEFAULT_FLAGS);
 }
 
 /* Adds rules given as a JSON array; returns the engine's result code. */
@@ -116,7 +127,7 @@ static int run_raw(const uint8_t *buf, size_t len, uint32_t ifindex, int *reason
 	int err;
 
 	dp_iface_stats(&dp, ifindex, before);
-	err = bpf_prog_test_run_opts(dp_prog_fd(&dp), &o);
+	err = bpf_prog_test_run_opts(dp_prog_fd(&dp, true), &o);
 	ck_assert_msg(err == 0, "BPF_PROG_RUN (%zu bytes): %s", len, strerror(-err));
 	dp_iface_stats(&dp, ifindex, after);
 	*reason = -1;
@@ -135,6 +146,19 @@ static int run(const struct pkt_spec *s, uint32_t ifindex, int *reason)
 	uint8_t buf[256];
 
 	return run_raw(buf, pkt_build(s, buf), ifindex, reason);
+}
+
+/* The egress program: it never drops, it records. */
+static void out(const struct pkt_spec *s, uint32_t ifindex)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex };
+	uint8_t buf[256];
+	size_t len = pkt_build(s, buf);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	ck_assert_int_eq(bpf_prog_test_run_opts(dp_prog_fd(&dp, false), &o), 0);
+	ck_assert_int_eq(o.retval, TC_ACT_OK);
 }
 
 #define TCP4(d, dp_) { .family = 4, .proto = IPPROTO_TCP, .src = "192.0.2.10", \
@@ -319,8 +343,8 @@ START_TEST(test_non_ip_and_neighbour_discovery_pass_under_drop)
 		ns.icmp_type = t;
 		expect(ns, LO, TC_ACT_OK, ZFWD_R_PASS_ND);
 	}
-	echo.icmp_type = 128; /* echo request: not ND, meets the default */
-	expect(echo, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	echo.icmp_type = 128; /* echo request: not ND; icmp_echo is off */
+	expect(echo, LO, TC_ACT_SHOT, ZFWD_R_DROP_ICMP);
 }
 END_TEST
 
@@ -392,6 +416,270 @@ START_TEST(test_later_fragments_meet_the_default)
 	expect(f4, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
 	f6.frag_later = 1;
 	expect(f6, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+}
+END_TEST
+
+
+/* ---- state: what the host starts, it gets answers for ---- */
+
+#define FLOW_OUT_TCP { .family = 4, .proto = IPPROTO_TCP, .src = "192.0.2.10", \
+		       .dst = "198.51.100.1", .sport = 40000, .dport = 443 }
+#define FLOW_IN_TCP { .family = 4, .proto = IPPROTO_TCP, .src = "198.51.100.1", \
+		      .dst = "192.0.2.10", .sport = 443, .dport = 40000 }
+
+START_TEST(test_replies_of_flows_started_on_egress_pass)
+{
+	struct pkt_spec syn = FLOW_OUT_TCP, synack = FLOW_IN_TCP, other = FLOW_IN_TCP;
+	struct pkt_spec uo = UDP4("198.51.100.53", 53), ui = UDP4("192.0.2.10", 40000);
+
+	synack.tcp_flags = 0x12;
+	/* Unsolicited first: nothing tracked yet. */
+	expect(synack, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	out(&syn, LO);
+	expect(synack, LO, TC_ACT_OK, ZFWD_R_PASS_REPLY);
+	other.dport = 40001; /* another port of the host: not answered */
+	expect(other, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	/* UDP likewise. */
+	ui.src = "198.51.100.53";
+	ui.sport = 53;
+	expect(ui, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	out(&uo, LO);
+	expect(ui, LO, TC_ACT_OK, ZFWD_R_PASS_REPLY);
+	/* IPv6 likewise. */
+	{
+		struct pkt_spec o6 = TCP6("2001:db8:5::1", 443), i6 = o6;
+
+		i6.src = "2001:db8:5::1";
+		i6.dst = "2001:db8::10";
+		i6.sport = 443;
+		i6.dport = 40000;
+		i6.tcp_flags = 0x12;
+		expect(i6, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+		out(&o6, LO);
+		expect(i6, LO, TC_ACT_OK, ZFWD_R_PASS_REPLY);
+	}
+}
+END_TEST
+
+START_TEST(test_only_a_syn_opens_a_tcp_flow_on_egress)
+{
+	struct pkt_spec ack = FLOW_OUT_TCP, in = FLOW_IN_TCP;
+
+	/* A TPROXY listener's answers leave without a SYN of their own:
+	 * they must not turn the client's next packets into "replies". */
+	ack.tcp_flags = 0x12;
+	out(&ack, LO);
+	ack.tcp_flags = 0x10;
+	out(&ack, LO);
+	in.tcp_flags = 0x10;
+	expect(in, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+}
+END_TEST
+
+START_TEST(test_egress_tracking_off_tracks_nothing)
+{
+	struct pkt_spec syn = FLOW_OUT_TCP, synack = FLOW_IN_TCP;
+
+	set_iface_flags(LO, "lo", ZFWD_ROLE_INTERNAL, ZFWD_ACT_DENY, ZFWD_IF_IPV6);
+	synack.tcp_flags = 0x12;
+	out(&syn, LO);
+	expect(synack, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+}
+END_TEST
+
+START_TEST(test_idle_flows_expire)
+{
+	struct pkt_spec uo = UDP4("198.51.100.53", 53), ui = UDP4("192.0.2.10", 40000);
+
+	ck_assert_int_eq(dp_settings(&dp, 3600, 120, 1, 15), 0);
+	ui.src = "198.51.100.53";
+	ui.sport = 53;
+	out(&uo, LO);
+	expect(ui, LO, TC_ACT_OK, ZFWD_R_PASS_REPLY);
+	usleep(1300 * 1000);
+	expect(ui, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+}
+END_TEST
+
+START_TEST(test_a_full_flow_table_forgets_the_oldest_never_fails_open)
+{
+	struct pkt_spec uo = UDP4("198.51.100.53", 53), ui = UDP4("192.0.2.10", 0);
+	int admitted_first, r;
+	long n;
+
+	ui.src = "198.51.100.53";
+	ui.sport = 53;
+	for (int i = 0; i < 3 * CT_SIZE; i++) {
+		uo.sport = 10000 + i;
+		out(&uo, LO);
+	}
+	n = dp_count(&dp, "ct");
+	ck_assert_int_le(n, CT_SIZE);
+	ui.dport = 10000 + 3 * CT_SIZE - 1; /* the newest flow */
+	expect(ui, LO, TC_ACT_OK, ZFWD_R_PASS_REPLY);
+	ui.dport = 10000; /* the oldest: evicted, so unsolicited now */
+	admitted_first = run(&ui, LO, &r) == TC_ACT_OK;
+	ck_assert_msg(!admitted_first && r == ZFWD_R_DROP_DEFAULT, "oldest flow still admitted");
+	/* Something never sent at all is never admitted. */
+	ui.dport = 9999;
+	expect(ui, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+}
+END_TEST
+
+START_TEST(test_icmp_echo_requests_follow_the_interface_option)
+{
+	struct pkt_spec e4 = { .family = 4, .proto = IPPROTO_ICMP, .src = "198.51.100.1",
+			       .dst = "192.0.2.10", .icmp_type = 8, .icmp_id = 7 };
+	struct pkt_spec e6 = { .family = 6, .proto = IPPROTO_ICMPV6, .src = "2001:db8:5::1",
+			       .dst = "2001:db8::10", .icmp_type = 128, .icmp_id = 7 };
+
+	expect(e4, LO, TC_ACT_SHOT, ZFWD_R_DROP_ICMP);
+	expect(e6, LO, TC_ACT_SHOT, ZFWD_R_DROP_ICMP);
+	set_iface_flags(LO, "lo", ZFWD_ROLE_INTERNAL, ZFWD_ACT_DENY,
+			DEFAULT_FLAGS | ZFWD_IF_ICMP_ECHO);
+	expect(e4, LO, TC_ACT_OK, ZFWD_R_PASS_ICMP);
+	expect(e6, LO, TC_ACT_OK, ZFWD_R_PASS_ICMP);
+}
+END_TEST
+
+START_TEST(test_echo_replies_pass_for_the_host_own_pings_only)
+{
+	struct pkt_spec req = { .family = 4, .proto = IPPROTO_ICMP, .src = "192.0.2.10",
+				.dst = "198.51.100.1", .icmp_type = 8, .icmp_id = 77 };
+	struct pkt_spec rep = { .family = 4, .proto = IPPROTO_ICMP, .src = "198.51.100.1",
+				.dst = "192.0.2.10", .icmp_type = 0, .icmp_id = 77 };
+	struct pkt_spec req6 = { .family = 6, .proto = IPPROTO_ICMPV6, .src = "2001:db8::10",
+				 .dst = "2001:db8:5::1", .icmp_type = 128, .icmp_id = 77 };
+	struct pkt_spec rep6 = { .family = 6, .proto = IPPROTO_ICMPV6, .src = "2001:db8:5::1",
+				 .dst = "2001:db8::10", .icmp_type = 129, .icmp_id = 77 };
+
+	expect(rep, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	out(&req, LO);
+	expect(rep, LO, TC_ACT_OK, ZFWD_R_PASS_ICMP);
+	rep.icmp_id = 78;
+	expect(rep, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	expect(rep6, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	out(&req6, LO);
+	expect(rep6, LO, TC_ACT_OK, ZFWD_R_PASS_ICMP);
+}
+END_TEST
+
+START_TEST(test_icmp_errors_of_tracked_flows_pass_packet_too_big_included)
+{
+	struct pkt_spec syn = FLOW_OUT_TCP, quoted = FLOW_OUT_TCP;
+	struct pkt_spec unreach = { .family = 4, .proto = IPPROTO_ICMP, .src = "203.0.113.1",
+				    .dst = "192.0.2.10", .icmp_type = 3, .inner = &quoted };
+	struct pkt_spec syn6 = TCP6("2001:db8:5::1", 443), quoted6 = syn6;
+	struct pkt_spec ptb = { .family = 6, .proto = IPPROTO_ICMPV6, .src = "2001:db8:ff::1",
+				.dst = "2001:db8::10", .icmp_type = 2, .inner = &quoted6 };
+
+	/* Quoting a flow nobody started: it meets the default. */
+	expect(unreach, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	expect(ptb, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	out(&syn, LO);
+	out(&syn6, LO);
+	expect(unreach, LO, TC_ACT_OK, ZFWD_R_PASS_ICMP);
+	unreach.icmp_type = 11; /* time exceeded */
+	expect(unreach, LO, TC_ACT_OK, ZFWD_R_PASS_ICMP);
+	expect(ptb, LO, TC_ACT_OK, ZFWD_R_PASS_ICMP);
+	quoted6.dport = 444; /* another flow */
+	expect(ptb, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+}
+END_TEST
+
+START_TEST(test_dhcp_client_replies_pass)
+{
+	struct pkt_spec d4 = UDP4("192.0.2.10", 68), d6 = UDP6("fe80::1", 546);
+
+	d4.src = "192.0.2.1";
+	d4.sport = 67;
+	expect(d4, LO, TC_ACT_OK, ZFWD_R_PASS_DHCP);
+	d6.src = "fe80::2";
+	d6.sport = 547;
+	expect(d6, LO, TC_ACT_OK, ZFWD_R_PASS_DHCP);
+	d4.sport = 68; /* not a server's answer */
+	expect(d4, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+}
+END_TEST
+
+START_TEST(test_ssh_to_own_addresses_only_and_fails_closed)
+{
+	struct pkt_spec own = TCP4("10.0.0.1", 22), other = TCP4("10.0.0.2", 22);
+	struct pkt_spec own6 = TCP6("2001:db8:a::1", 22);
+	uint8_t a4[16] = { 10, 0, 0, 1 }, a6[16];
+
+	inet_pton(AF_INET6, "2001:db8:a::1", a6);
+	/* Addresses not known yet: closed. */
+	expect(own, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	ck_assert_int_eq(dp_addr(&dp, LO, 4, a4, true), 0);
+	ck_assert_int_eq(dp_addr(&dp, LO, 6, a6, true), 0);
+	expect(own, LO, TC_ACT_OK, ZFWD_R_PASS_SSH);
+	expect(own6, LO, TC_ACT_OK, ZFWD_R_PASS_SSH);
+	expect(other, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	own.dport = 2222;
+	expect(own, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	own.dport = 22;
+	/* Another interface's address does not count. */
+	set_iface(ext_ifindex, "zt-ext", ZFWD_ROLE_EXTERNAL, ZFWD_ACT_DENY);
+	expect(own, ext_ifindex, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	set_iface_flags(LO, "lo", ZFWD_ROLE_INTERNAL, ZFWD_ACT_DENY, ZFWD_IF_IPV6);
+	expect(own, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	ck_assert_int_eq(dp_addrs_flush(&dp, LO), 0);
+	ck_assert_int_eq(dp_count(&dp, "addrs"), 0);
+}
+END_TEST
+
+START_TEST(test_ipv6_off_drops_all_ipv6)
+{
+	struct pkt_spec ns = { .family = 6, .proto = IPPROTO_ICMPV6, .src = "fe80::1",
+			       .dst = "ff02::1:ff00:1", .icmp_type = 135 };
+
+	add_ok("[{\"protocol\":\"tcp\",\"destination\":\"::/0\",\"action\":\"pass\"}]");
+	expect((struct pkt_spec)TCP6("2001:db8::5", 80), LO, TC_ACT_OK, ZFWD_R_PASS_RULE);
+	set_iface_flags(LO, "lo", ZFWD_ROLE_INTERNAL, ZFWD_ACT_PASS, ZFWD_IF_EGRESS);
+	expect((struct pkt_spec)TCP6("2001:db8::5", 80), LO, TC_ACT_SHOT, ZFWD_R_DROP_IPV6);
+	expect(ns, LO, TC_ACT_SHOT, ZFWD_R_DROP_IPV6);
+	expect((struct pkt_spec)TCP4("192.0.2.1", 80), LO, TC_ACT_OK, ZFWD_R_PASS_DEFAULT);
+}
+END_TEST
+
+START_TEST(test_established_local_socket_is_found_before_the_rules)
+{
+	/* A real TCP connection over loopback; its packets, replayed on
+	 * ingress, belong to the established socket (reason assign under
+	 * BPF_PROG_RUN, which refuses the assignment itself: see above). */
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0), s;
+	struct sockaddr_in ca;
+	char sport[8], caddr[32];
+	struct pkt_spec p = { .family = 4, .proto = IPPROTO_TCP, .src = "127.0.0.1",
+			      .dst = "127.0.0.1", .tcp_flags = 0x10 };
+
+	ck_assert_int_eq(bind(l, (void *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(l, 1), 0);
+	ck_assert_int_eq(getsockname(l, (void *)&a, &len), 0);
+	ck_assert_int_eq(connect(c, (void *)&a, sizeof(a)), 0);
+	s = accept(l, NULL, NULL);
+	ck_assert_int_ge(s, 0);
+	len = sizeof(ca);
+	ck_assert_int_eq(getsockname(c, (void *)&ca, &len), 0);
+	snprintf(sport, sizeof(sport), "%u", ntohs(ca.sin_port));
+	inet_ntop(AF_INET, &ca.sin_addr, caddr, sizeof(caddr));
+	/* client -> server: an ACK of the established connection */
+	p.sport = ntohs(ca.sin_port);
+	p.dport = ntohs(a.sin_port);
+	expect(p, LO, TC_ACT_SHOT, ZFWD_R_DROP_ASSIGN);
+	/* A pure SYN is never taken for the established connection. */
+	p.tcp_flags = 0x02;
+	expect(p, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	/* A port nobody is connected on: the default. */
+	p.tcp_flags = 0x10;
+	p.sport = 1;
+	expect(p, LO, TC_ACT_SHOT, ZFWD_R_DROP_DEFAULT);
+	close(s);
+	close(c);
+	close(l);
 }
 END_TEST
 
@@ -529,6 +817,18 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_truncated_and_malformed_headers_drop);
 	tcase_add_test(tc, test_later_fragments_meet_the_default);
 	tcase_add_test(tc, test_random_rules_match_the_reference);
+	tcase_add_test(tc, test_replies_of_flows_started_on_egress_pass);
+	tcase_add_test(tc, test_only_a_syn_opens_a_tcp_flow_on_egress);
+	tcase_add_test(tc, test_egress_tracking_off_tracks_nothing);
+	tcase_add_test(tc, test_idle_flows_expire);
+	tcase_add_test(tc, test_a_full_flow_table_forgets_the_oldest_never_fails_open);
+	tcase_add_test(tc, test_icmp_echo_requests_follow_the_interface_option);
+	tcase_add_test(tc, test_echo_replies_pass_for_the_host_own_pings_only);
+	tcase_add_test(tc, test_icmp_errors_of_tracked_flows_pass_packet_too_big_included);
+	tcase_add_test(tc, test_dhcp_client_replies_pass);
+	tcase_add_test(tc, test_ssh_to_own_addresses_only_and_fails_closed);
+	tcase_add_test(tc, test_ipv6_off_drops_all_ipv6);
+	tcase_add_test(tc, test_established_local_socket_is_found_before_the_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -748,9 +748,11 @@ START_TEST(test_idl_methods_equal_the_served_methods)
 
 	idl_names(idl_zfwd, "method", &zf);
 	idl_names(idl_varlink_service, "method", &vs);
-	ck_assert_uint_eq(zf.n, 5);
+	ck_assert_uint_eq(zf.n, 7);
 	ck_assert(names_has(&zf, "io.openziti.zfwd.GetStatus"));
 	ck_assert(names_has(&zf, "io.openziti.zfwd.AddRules"));
+	ck_assert(names_has(&zf, "io.openziti.zfwd.ListInterfaces"));
+	ck_assert(names_has(&zf, "io.openziti.zfwd.SetInterface"));
 	ck_assert_uint_eq(vs.n, 2);
 	ck_assert(names_has(&vs, "org.varlink.service.GetInfo"));
 	ck_assert(names_has(&vs, "org.varlink.service.GetInterfaceDescription"));
@@ -768,11 +770,23 @@ START_TEST(test_idl_methods_equal_the_served_methods)
 }
 END_TEST
 
+START_TEST(test_every_verdict_reason_has_a_name)
+{
+	for (int r = 0; r < ZFWD_R_MAX; r++) {
+		const char *n = api_reason_name(r);
+
+		ck_assert_msg(n && *n && strcmp(n, "?"), "reason %d has no name", r);
+		for (int q = 0; q < r; q++)
+			ck_assert_str_ne(n, api_reason_name(q));
+	}
+}
+END_TEST
+
 START_TEST(test_idl_declares_every_error_the_api_sends)
 {
 	static const char *const zfwd_errors[] = {
 		ZFWD_ERR_INVALID_RULE, ZFWD_ERR_CONFLICT, ZFWD_ERR_CAPACITY,
-		ZFWD_ERR_NOT_FOUND, ZFWD_ERR_SYSTEM,
+		ZFWD_ERR_NOT_FOUND, ZFWD_ERR_SYSTEM, ZFWD_ERR_NOT_MANAGED,
 	};
 	static const char *const service_errors[] = {
 		VARLINK_ERR_INTERFACE_NOT_FOUND, VARLINK_ERR_METHOD_NOT_FOUND,
@@ -783,12 +797,12 @@ START_TEST(test_idl_declares_every_error_the_api_sends)
 
 	idl_names(idl_zfwd, "error", &zf);
 	idl_names(idl_varlink_service, "error", &vs);
-	ck_assert_uint_eq(zf.n, 5);
-	for (size_t i = 0; i < 5; i++) {
+	ck_assert_uint_eq(zf.n, 6);
+	for (size_t i = 0; i < 6; i++)
 		ck_assert_msg(names_has(&zf, zfwd_errors[i]), "%s not declared", zfwd_errors[i]);
+	for (size_t i = 0; i < 5; i++)
 		ck_assert_msg(names_has(&vs, service_errors[i]), "%s not declared",
 			      service_errors[i]);
-	}
 }
 END_TEST
 
@@ -897,6 +911,7 @@ static Suite *api_suite(void)
 
 	tcase_add_test(ti, test_idl_methods_equal_the_served_methods);
 	tcase_add_test(ti, test_idl_declares_every_error_the_api_sends);
+	tcase_add_test(ti, test_every_verdict_reason_has_a_name);
 	tcase_add_test(ti, test_every_optional_idl_parameter_is_accepted_as_null);
 	suite_add_tcase(s, ti);
 	return s;

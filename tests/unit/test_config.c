@@ -111,13 +111,13 @@ START_TEST(test_full_valid_config)
 		  &c);
 	ck_assert_uint_eq(c.n_ifaces, 3);
 	ck_assert_str_eq(c.ifaces[0].name, "eth0");
-	ck_assert_int_eq(c.ifaces[0].role, ZFWD_ROLE_EXTERNAL);
-	ck_assert_int_eq(c.ifaces[0].default_action, ZFWD_ACT_PASS);
+	ck_assert_int_eq(c.ifaces[0].opts.role, ZFWD_ROLE_EXTERNAL);
+	ck_assert_int_eq(c.ifaces[0].opts.default_action, ZFWD_ACT_PASS);
 	ck_assert_str_eq(c.ifaces[1].name, "veth*");
-	ck_assert_int_eq(c.ifaces[1].role, ZFWD_ROLE_INTERNAL);
-	ck_assert_int_eq(c.ifaces[1].default_action, ZFWD_ACT_DENY);
-	ck_assert_int_eq(c.ifaces[2].role, ZFWD_ROLE_INTERNAL);
-	ck_assert_int_eq(c.ifaces[2].default_action, ZFWD_ACT_DENY);
+	ck_assert_int_eq(c.ifaces[1].opts.role, ZFWD_ROLE_INTERNAL);
+	ck_assert_int_eq(c.ifaces[1].opts.default_action, ZFWD_ACT_DENY);
+	ck_assert_int_eq(c.ifaces[2].opts.role, ZFWD_ROLE_INTERNAL);
+	ck_assert_int_eq(c.ifaces[2].opts.default_action, ZFWD_ACT_DENY);
 	ck_assert_str_eq(c.socket, "/tmp/z.sock");
 	ck_assert_str_eq(c.pin_root, "/sys/fs/bpf/z");
 	ck_assert_str_eq(c.state_dir, "/var/lib/z");
@@ -299,7 +299,7 @@ START_TEST(test_match_exact_and_glob)
 		  &c);
 	ci = config_match_iface(&c, "eth0");
 	ck_assert_ptr_eq(ci, &c.ifaces[0]);
-	ck_assert_int_eq(ci->role, ZFWD_ROLE_EXTERNAL);
+	ck_assert_int_eq(ci->opts.role, ZFWD_ROLE_EXTERNAL);
 	ck_assert_ptr_eq(config_match_iface(&c, "veth1234"), &c.ifaces[1]);
 	ck_assert_ptr_eq(config_match_iface(&c, "veth"), &c.ifaces[1]);
 	ck_assert_ptr_eq(config_match_iface(&c, "wg1"), &c.ifaces[2]);
