@@ -208,6 +208,7 @@ static void set_defaults(struct config *c)
 	c->ct.size = 65536;
 	c->max_message = ZFWD_DEFAULT_MAX_MESSAGE;
 	c->max_clients = 256;
+	c->netlink_rcvbuf = 4u << 20;
 }
 
 static int parse_root(json_t *root, struct config *c, char *why, size_t n)
@@ -221,7 +222,8 @@ static int parse_root(json_t *root, struct config *c, char *why, size_t n)
 	};
 	static const char *const tkeys[] = { "mark", "mark_mask", "table", "rule_priority", NULL };
 	static const char *const lkeys[] = {
-		"rules", "prefixes", "leaves", "max_message", "max_clients", NULL,
+		"rules", "prefixes", "leaves", "max_message", "max_clients", "netlink_rcvbuf",
+		NULL,
 	};
 	json_t *v, *o;
 	size_t i;
@@ -290,7 +292,9 @@ static int parse_root(json_t *root, struct config *c, char *why, size_t n)
 		    (ret = get_u32(o, "prefixes", "limits", 1, 1u << 24, &c->lim.prefixes, why, n)) ||
 		    (ret = get_u32(o, "leaves", "limits", 1, 1u << 25, &c->lim.leaves, why, n)) ||
 		    (ret = get_u32(o, "max_message", "limits", 4096, 1u << 30, &msg, why, n)) ||
-		    (ret = get_u32(o, "max_clients", "limits", 1, 65536, &c->max_clients, why, n)))
+		    (ret = get_u32(o, "max_clients", "limits", 1, 65536, &c->max_clients, why, n)) ||
+		    (ret = get_u32(o, "netlink_rcvbuf", "limits", 4096, 1u << 30,
+				   &c->netlink_rcvbuf, why, n)))
 			return ret;
 		c->max_message = msg;
 	}

@@ -45,6 +45,7 @@ struct config {
 	struct ct_cfg ct;
 	size_t max_message;
 	uint32_t max_clients;
+	uint32_t netlink_rcvbuf;   /* bytes; bursts beyond it cost a re-dump */
 };
 
 /* The configuration used when no file exists: manages no interface. */

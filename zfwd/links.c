@@ -89,8 +89,12 @@ static void evaluate(struct links *ls, struct link *l)
 		old = l->opts;
 		l->opts = want;
 		err = ls->ops.update(ls->ops.ctx, l, &old);
-		if (err)
+		if (err) {
+			/* Keep saying what is in force, and try again at
+			 * the next evaluation (the ops are idempotent). */
 			failed(ls, l, "cannot apply new options", err);
+			l->opts = old;
+		}
 	}
 }
 
@@ -180,8 +184,12 @@ static int addr_new(struct links *ls, const struct nl_event *ev)
 	a->seen = true;
 	if (l->managed) {
 		err = ls->ops.addr(ls->ops.ctx, l, a, true);
-		if (err)
+		if (err) {
+			/* Not in the map, so not in the model either: the
+			 * next report of it (event or dump) tries again. */
 			failed(ls, l, "cannot record an address", err);
+			l->n_addrs--;
+		}
 	}
 	return 0;
 }

@@ -164,10 +164,11 @@ static void status(void *ctx, json_t *r)
 	json_object_set_new(r, "state_dir", json_string(d->cfg.state_dir));
 	json_object_set_new(r, "maps_adopted", json_boolean(d->dp.adopted));
 	json_object_set_new(r, "interfaces", ifaces_list(d, NULL));
-	json_object_set_new(r, "netlink", json_pack("{s:I,s:I,s:I}", "messages",
-						    (json_int_t)d->nlw.messages, "overruns",
-						    (json_int_t)d->nlw.overruns, "dumps",
-						    (json_int_t)d->nlw.dumps));
+	json_object_set_new(r, "netlink",
+			    json_pack("{s:I,s:I,s:I,s:I}", "messages", (json_int_t)d->nlw.messages,
+				      "overruns", (json_int_t)d->nlw.overruns, "dumps",
+				      (json_int_t)d->nlw.dumps, "failed_dumps",
+				      (json_int_t)d->nlw.failed_dumps));
 }
 
 static json_t *list_ifaces(void *ctx, const char *name)
@@ -384,7 +385,7 @@ static int run(struct daemon *d, const struct opts *o)
 		return err;
 	daemon_route(d, true);
 	/* Links and addresses: dumped now, followed from here on. */
-	err = nlwatch_start(&d->nlw, d->loop, &d->links);
+	err = nlwatch_start(&d->nlw, d->loop, &d->links, d->cfg.netlink_rcvbuf);
 	if (err) {
 		log_err("cannot follow links over netlink: %s", strerror(-err));
 		return err;

@@ -12,8 +12,6 @@
 #include "log.h"
 #include "nlwatch.h"
 
-/* Big enough that a burst of link flaps does not overrun the socket. */
-#define NLWATCH_RCVBUF (4 << 20)
 /* Room for the largest message batch a dump or event read returns
  * (libmnl 1.0.4 predates MNL_SOCKET_DUMP_SIZE). */
 #define NLWATCH_BUF 65536
@@ -97,13 +95,49 @@ again:
 		goto again;
 	if (err) {
 		/* A partial dump must not sweep what it did not reach. */
-		log_err("netlink dump failed: %s", strerror(-err));
+		log_warn("netlink dump failed: %s", strerror(-err));
 		w->links->resyncing = false;
 		return err;
 	}
 	links_resync_end(w->links);
 	w->dumps++;
 	return 0;
+}
+
+/* Events queued before a dump are older than what it reports: drop
+ * them. What happens from here on queues anew and is applied after. */
+static void discard_queued(struct nlwatch *w)
+{
+	char buf[NLWATCH_BUF];
+
+	while (recv(mnl_socket_get_fd(w->nl), buf, sizeof(buf), MSG_DONTWAIT) >= 0 ||
+	       errno == EINTR || errno == ENOBUFS)
+		;
+}
+
+/* Dumps now; when that fails (interrupted by a storm of changes, say),
+ * tries again later, until one succeeds: the model must not stay behind
+ * just because no further event comes to wake us. */
+static void resync(struct nlwatch *w)
+{
+	discard_queued(w);
+	if (nlwatch_dump(w) == 0) {
+		w->backoff = 0;
+		ev_timer_stop(w->loop, &w->retry);
+		return;
+	}
+	w->failed_dumps++;
+	w->backoff = w->backoff ? w->backoff * 2 : 0.05;
+	if (w->backoff > 5)
+		w->backoff = 5;
+	ev_timer_stop(w->loop, &w->retry);
+	ev_timer_set(&w->retry, w->backoff, 0);
+	ev_timer_start(w->loop, &w->retry);
+}
+
+static void on_retry(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	resync(t->data);
 }
 
 static void on_readable(struct ev_loop *loop, ev_io *io, int revents)
@@ -125,7 +159,7 @@ static void on_readable(struct ev_loop *loop, ev_io *io, int revents)
 				 * things stand now. */
 				w->overruns++;
 				log_warn("netlink events lost: dumping links and addresses again");
-				nlwatch_dump(w);
+				resync(w);
 				continue;
 			}
 			log_err("netlink: %s", strerror(errno));
@@ -136,9 +170,10 @@ static void on_readable(struct ev_loop *loop, ev_io *io, int revents)
 	}
 }
 
-int nlwatch_start(struct nlwatch *w, struct ev_loop *loop, struct links *links)
+int nlwatch_start(struct nlwatch *w, struct ev_loop *loop, struct links *links,
+		  unsigned rcvbuf_bytes)
 {
-	int rcvbuf = NLWATCH_RCVBUF, err;
+	int rcvbuf = (int)rcvbuf_bytes, err;
 
 	memset(w, 0, sizeof(*w));
 	w->loop = loop;
@@ -160,6 +195,8 @@ int nlwatch_start(struct nlwatch *w, struct ev_loop *loop, struct links *links)
 	err = nlwatch_dump(w);
 	if (err)
 		goto fail;
+	ev_init(&w->retry, on_retry);
+	w->retry.data = w;
 	ev_io_init(&w->io, on_readable, mnl_socket_get_fd(w->nl), EV_READ);
 	w->io.data = w;
 	ev_io_start(loop, &w->io);
@@ -175,6 +212,7 @@ void nlwatch_stop(struct nlwatch *w)
 	if (!w->nl)
 		return;
 	ev_io_stop(w->loop, &w->io);
+	ev_timer_stop(w->loop, &w->retry);
 	mnl_socket_close(w->nl);
 	w->nl = NULL;
 }

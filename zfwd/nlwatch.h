@@ -21,12 +21,16 @@ struct nlwatch {
 	struct mnl_socket *nl;
 	struct ev_loop *loop;
 	ev_io io;
+	ev_timer retry;         /* a dump that failed is tried again */
+	double backoff;
 	struct links *links;
-	uint64_t messages, overruns, dumps;
+	uint64_t messages, overruns, dumps, failed_dumps;
 };
 
-/* Subscribes, dumps once (synchronously), then follows changes. */
-int nlwatch_start(struct nlwatch *w, struct ev_loop *loop, struct links *links);
+/* Subscribes, dumps once (synchronously), then follows changes.
+ * @rcvbuf: the event socket's receive buffer in bytes. */
+int nlwatch_start(struct nlwatch *w, struct ev_loop *loop, struct links *links,
+		  unsigned rcvbuf);
 /* A full dump into the model now (start-up, lost events). */
 int nlwatch_dump(struct nlwatch *w);
 void nlwatch_stop(struct nlwatch *w);
