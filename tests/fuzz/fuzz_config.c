@@ -31,9 +31,9 @@ static void check_config(const struct config *c)
 
 		if (!ci->name || !ci->name[0] || strlen(ci->name) >= RULE_IFNAMSIZ)
 			abort();
-		if (ci->role != ZFWD_ROLE_INTERNAL && ci->role != ZFWD_ROLE_EXTERNAL)
+		if (ci->opts.role != ZFWD_ROLE_INTERNAL && ci->opts.role != ZFWD_ROLE_EXTERNAL)
 			abort();
-		if (ci->default_action != ZFWD_ACT_PASS && ci->default_action != ZFWD_ACT_DENY)
+		if (ci->opts.default_action != ZFWD_ACT_PASS && ci->opts.default_action != ZFWD_ACT_DENY)
 			abort();
 		/* An entry always matches its own name. */
 		if (!config_match_iface(c, ci->name))
