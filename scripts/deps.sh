@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
 	build-essential cmake pkg-config clang llvm libclang-rt-14-dev
 	libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev
-	libjansson-dev libev-dev libmnl-dev check
+	libjansson-dev libev-dev libmnl-dev check golang-go
 	iproute2 iputils-ping netcat-openbsd socat curl iperf3 jq util-linux procps
 )
 

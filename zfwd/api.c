@@ -133,10 +133,9 @@ static json_t *m_add_rules(struct api *a, json_t *params, struct zerr *err)
 			 "kernel_ops", (json_int_t)res.kernel_ops);
 }
 
-static json_t *m_remove_rules(struct api *a, json_t *params, struct zerr *err)
+static json_t *m_sync_rules(struct api *a, json_t *params, struct zerr *err)
 {
 	struct engine_result res = { 0 };
-	json_t *im = json_object_get(params, "ignore_missing");
 	const char *owner;
 	struct rule *rules;
 	size_t n = 0;
@@ -144,9 +143,89 @@ static json_t *m_remove_rules(struct api *a, json_t *params, struct zerr *err)
 
 	if (get_owner(params, &owner, true, err))
 		return NULL;
+	rules = get_rules(params, false, &n, err);
+	if (!rules)
+		return NULL;
+	ret = engine_sync(a->eng, owner, rules, n, &res, err);
+	free_rules(rules, n);
+	if (ret)
+		return NULL;
+	return json_pack("{s:i,s:i,s:i,s:I}", "added", res.added, "removed", res.removed,
+			 "kept", res.kept, "kernel_ops", (json_int_t)res.kernel_ops);
+}
+
+static json_t *m_validate(struct api *a, json_t *params, struct zerr *err)
+{
+	struct engine_result res = { 0 };
+	const char *owner;
+	struct rule *rules;
+	size_t n = 0;
+	int ret;
+
+	if (get_owner(params, &owner, true, err))
+		return NULL;
+	rules = get_rules(params, false, &n, err);
+	if (!rules)
+		return NULL;
+	ret = engine_validate(a->eng, owner, rules, n, &res, err);
+	free_rules(rules, n);
+	if (ret)
+		return NULL;
+	return json_pack("{s:i,s:i,s:I}", "added", res.added, "existing", res.existing,
+			 "kernel_ops", (json_int_t)res.kernel_ops);
+}
+
+/* service_id parameters: a string, any length, no NUL. */
+static int get_service(json_t *params, const char **out, struct zerr *err)
+{
+	json_t *v = json_object_get(params, "service_id");
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+		invalid_param(err, "service_id");
+		return -EINVAL;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+static json_t *m_remove_rules(struct api *a, json_t *params, struct zerr *err)
+{
+	struct engine_result res = { 0 };
+	json_t *im = json_object_get(params, "ignore_missing");
+	json_t *list = json_object_get(params, "rules");
+	const char *owner, *service;
+	struct rule *rules;
+	size_t n = 0;
+	int ret;
+
+	if (get_owner(params, &owner, true, err) || get_service(params, &service, err))
+		return NULL;
 	if (im && !json_is_boolean(im) && !json_is_null(im)) {
 		invalid_param(err, "ignore_missing");
 		return NULL;
+	}
+	if (list && json_is_null(list))
+		list = NULL;
+	if (!list == !service) {
+		zerr_set(err, VARLINK_ERR_INVALID_PARAMETER,
+			 json_pack("{s:s,s:s}", "parameter", "rules", "reason",
+				   "give either rules or service_id"));
+		return NULL;
+	}
+	if (service) {
+		if (engine_remove_service(a->eng, owner, service, &res, err))
+			return NULL;
+		if (!res.removed && !json_is_true(im)) {
+			zerr_set(err, ZFWD_ERR_NOT_FOUND,
+				 json_pack("{s:i,s:s,s:s}", "index", -1, "owner", owner, "reason",
+					   "the owner holds no rule of this service_id"));
+			return NULL;
+		}
+		return json_pack("{s:i,s:i,s:I}", "removed", res.removed, "missing",
+				 res.removed ? 0 : 1, "kernel_ops", (json_int_t)res.kernel_ops);
 	}
 	rules = get_rules(params, true, &n, err);
 	if (!rules)
@@ -174,17 +253,26 @@ static json_t *m_flush_rules(struct api *a, json_t *params, struct zerr *err)
 
 static json_t *m_list_rules(struct api *a, json_t *params, struct zerr *err)
 {
-	json_t *out = json_array();
-	const char *owner;
+	json_t *out = json_array(), *dv = json_object_get(params, "destination");
+	const char *owner, *service, *why;
+	struct prefix dst;
 	struct entry **v;
 	size_t n;
 
 	if (!out)
 		return NULL;
-	if (get_owner(params, &owner, false, err)) {
+	if (get_owner(params, &owner, false, err) || get_service(params, &service, err)) {
 		json_decref(out);
 		return NULL;
 	}
+	if (dv && !json_is_null(dv) &&
+	    (!json_is_string(dv) || prefix_parse(json_string_value(dv), &dst, &why))) {
+		json_decref(out);
+		invalid_param(err, "destination");
+		return NULL;
+	}
+	if (dv && json_is_null(dv))
+		dv = NULL;
 	v = ruleset_entries_sorted(&a->eng->rs, &n);
 	if (!v) {
 		json_decref(out);
@@ -195,6 +283,10 @@ static json_t *m_list_rules(struct api *a, json_t *params, struct zerr *err)
 		uint64_t packets = 0, bytes = 0;
 
 		if (owner && strcmp(v[i]->owner, owner))
+			continue;
+		if (service && (!v[i]->r.service_id || strcmp(v[i]->r.service_id, service)))
+			continue;
+		if (dv && memcmp(&v[i]->r.m.dst, &dst, sizeof(dst)))
 			continue;
 		if (a->ops.rule_stats)
 			a->ops.rule_stats(a->ops.ctx, v[i]->cm->slot, &packets, &bytes);
@@ -344,7 +436,9 @@ static json_t *m_get_iface_desc(struct api *a, json_t *params, struct zerr *err)
 static const char *const p_none[] = { NULL };
 static const char *const p_owner[] = { "owner", NULL };
 static const char *const p_add[] = { "owner", "rules", NULL };
-static const char *const p_remove[] = { "owner", "rules", "ignore_missing", NULL };
+static const char *const p_remove[] = { "owner", "rules", "service_id", "ignore_missing",
+					NULL };
+static const char *const p_list[] = { "owner", "service_id", "destination", NULL };
 static const char *const p_iface[] = { "interface", NULL };
 static const char *const p_list_ifaces[] = { "name", NULL };
 static const char *const p_set_iface[] = { "name", "options", "reset", NULL };
@@ -355,7 +449,9 @@ static const struct method methods[] = {
 	{ ZFWD_METHOD("GetStatus"), m_get_status, p_none },
 	{ ZFWD_METHOD("AddRules"), m_add_rules, p_add },
 	{ ZFWD_METHOD("RemoveRules"), m_remove_rules, p_remove },
-	{ ZFWD_METHOD("ListRules"), m_list_rules, p_owner },
+	{ ZFWD_METHOD("SyncRules"), m_sync_rules, p_add },
+	{ ZFWD_METHOD("Validate"), m_validate, p_add },
+	{ ZFWD_METHOD("ListRules"), m_list_rules, p_list },
 	{ ZFWD_METHOD("FlushRules"), m_flush_rules, p_owner },
 	{ ZFWD_METHOD("ListInterfaces"), m_list_ifaces, p_list_ifaces },
 	{ ZFWD_METHOD("SetInterface"), m_set_iface, p_set_iface },

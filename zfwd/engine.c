@@ -195,7 +195,10 @@ static void shadow_commit(struct engine *e, struct txn_work *w)
 	e->txns++;
 }
 
-static int commit_txn(struct engine *e, struct engine_result *res, struct zerr *err)
+/* @dry_run: everything up to the kernel (validation, compilation,
+ * limits), then back out as if the kernel had refused. */
+static int commit_txn(struct engine *e, struct engine_result *res, struct zerr *err,
+		      bool dry_run)
 {
 	struct ruleset *rs = &e->rs;
 	struct keyset changed;
@@ -274,6 +277,17 @@ static int commit_txn(struct engine *e, struct engine_result *res, struct zerr *
 		goto fail;
 	}
 
+	if (dry_run) {
+		ret = check_capacity(e, &w.plan, err);
+		if (ret)
+			goto fail;
+		if (res)
+			res->kernel_ops = plan_size(&w.plan);
+		ruleset_abort(rs);
+		keyset_free(&changed);
+		work_free(&w);
+		return 0;
+	}
 	ret = apply_and_persist(e, &w, true, err);
 	if (ret)
 		goto fail;
@@ -292,43 +306,208 @@ fail:
 	return ret ? ret : -EINVAL;
 }
 
-int engine_add(struct engine *e, const char *owner, struct rule *rules,
-	       size_t n, struct engine_result *res, struct zerr *err)
+/* Adds one rule inside the open transaction; counts it or sets @err. */
+static int add_one(struct engine *e, const char *owner, struct rule *r, size_t index,
+		   struct engine_result *res, struct zerr *err)
+{
+	const char *holder = NULL;
+	int ret = ruleset_add(&e->rs, owner, r, 0, &holder);
+
+	if (ret == RS_EXISTS) {
+		res->existing++;
+		return 0;
+	}
+	if (ret == RS_ADDED) {
+		res->added++;
+		return 0;
+	}
+	if (ret == -EEXIST) {
+		char why[200];
+
+		snprintf(why, sizeof(why),
+			 "the same match is already held by owner \"%s\" with another action or tproxy_port",
+			 holder);
+		zerr_set(err, ZFWD_ERR_CONFLICT,
+			 json_pack("{s:i,s:s,s:s}", "index", (int)index, "owner", holder, "reason",
+				   why));
+	} else if (ret == -ENOSPC) {
+		err_capacity(err, "rules", e->lim.rules, "too many rules");
+	} else {
+		err_system(err, "adding rules", ret);
+	}
+	return ret;
+}
+
+static int add_or_validate(struct engine *e, const char *owner, struct rule *rules, size_t n,
+			   struct engine_result *res, struct zerr *err, bool dry_run)
 {
 	struct engine_result r = { 0 };
 	int ret = 0;
 
 	ruleset_begin(&e->rs);
 	for (size_t i = 0; i < n; i++) {
-		const char *holder = NULL;
+		ret = add_one(e, owner, &rules[i], i, &r, err);
+		if (ret) {
+			ruleset_abort(&e->rs);
+			return ret;
+		}
+	}
+	ret = commit_txn(e, &r, err, dry_run);
+	if (!ret && res)
+		*res = r;
+	return ret;
+}
 
-		ret = ruleset_add(&e->rs, owner, &rules[i], 0, &holder);
-		if (ret == RS_EXISTS) {
-			r.existing++;
+int engine_add(struct engine *e, const char *owner, struct rule *rules,
+	       size_t n, struct engine_result *res, struct zerr *err)
+{
+	return add_or_validate(e, owner, rules, n, res, err, false);
+}
+
+int engine_validate(struct engine *e, const char *owner, struct rule *rules, size_t n,
+		    struct engine_result *res, struct zerr *err)
+{
+	return add_or_validate(e, owner, rules, n, res, err, true);
+}
+
+static bool str_same(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* The sync's wanted rules, by (match, service_id). */
+struct want {
+	struct hnode node;
+	size_t index;
+	bool kept;
+	bool dup;
+};
+
+static uint64_t want_hash(const struct rule *r)
+{
+	const char *sid = r->service_id ? r->service_id : "";
+
+	return hash_bytes(sid, strlen(sid) + 1, match_hash(&r->m));
+}
+
+static struct want *want_find(struct htab *h, const struct rule *rules, const struct rule *r)
+{
+	for (struct hnode *n = htab_find(h, want_hash(r)); n; n = htab_next(n)) {
+		struct want *w = container_of(n, struct want, node);
+		const struct rule *o = &rules[w->index];
+
+		if (match_eq(&o->m, &r->m) && str_same(o->service_id, r->service_id))
+			return w;
+	}
+	return NULL;
+}
+
+int engine_sync(struct engine *e, const char *owner, struct rule *rules, size_t n,
+		struct engine_result *res, struct zerr *err)
+{
+	struct want *wants = calloc(n ? n : 1, sizeof(*wants));
+	struct engine_result r = { 0 };
+	struct htab_iter it;
+	struct hnode *hn;
+	struct htab h;
+	int ret = 0;
+
+	htab_init(&h);
+	if (!wants) {
+		err_system(err, "syncing rules", -ENOMEM);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct want *dup = want_find(&h, rules, &rules[i]);
+
+		wants[i].index = i;
+		if (dup) {
+			/* The same rule twice is harmless; the same match and
+			 * service with two verdicts is not. */
+			if (rules[dup->index].action != rules[i].action ||
+			    rules[dup->index].tproxy_port != rules[i].tproxy_port) {
+				zerr_set(err, ZFWD_ERR_CONFLICT,
+					 json_pack("{s:i,s:s,s:s}", "index", (int)i, "owner", owner,
+						   "reason", "the set holds this match twice with different actions"));
+				ret = -EEXIST;
+			}
+			wants[i].dup = true;
 			continue;
 		}
-		if (ret == RS_ADDED) {
-			r.added++;
+		ret = htab_insert(&h, &wants[i].node, want_hash(&rules[i]));
+		if (ret)
+			err_system(err, "syncing rules", ret);
+	}
+	if (ret)
+		goto out;
+
+	ruleset_begin(&e->rs);
+	/* What the owner holds and keeps stays untouched; the rest goes. */
+	htab_iter_init(&it, &e->rs.entries);
+	while (!ret && (hn = htab_iter_next(&it))) {
+		struct entry *en = container_of(hn, struct entry, node);
+		struct want *w;
+
+		if (strcmp(en->owner, owner))
+			continue;
+		w = want_find(&h, rules, &en->r);
+		if (w && !w->kept && en->cm->action == rules[w->index].action &&
+		    en->cm->tproxy_port == rules[w->index].tproxy_port &&
+		    str_same(en->r.service_name, rules[w->index].service_name)) {
+			w->kept = true;
+			r.kept++;
 			continue;
 		}
-		if (ret == -EEXIST) {
-			char why[200];
-
-			snprintf(why, sizeof(why),
-				 "the same match is already held by owner \"%s\" with another action or tproxy_port",
-				 holder);
-			zerr_set(err, ZFWD_ERR_CONFLICT,
-				 json_pack("{s:i,s:s,s:s}", "index", (int)i, "owner",
-					   holder, "reason", why));
-		} else if (ret == -ENOSPC) {
-			err_capacity(err, "rules", e->lim.rules, "too many rules");
-		} else {
-			err_system(err, "adding rules", ret);
+		ret = ruleset_remove_entry(&e->rs, en);
+		r.removed++;
+	}
+	if (ret) {
+		err_system(err, "syncing rules", ret);
+		ruleset_abort(&e->rs);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (wants[i].kept || wants[i].dup)
+			continue;
+		ret = add_one(e, owner, &rules[i], i, &r, err);
+		if (ret) {
+			ruleset_abort(&e->rs);
+			goto out;
 		}
+	}
+	ret = commit_txn(e, &r, err, false);
+	if (!ret && res)
+		*res = r;
+out:
+	htab_free(&h);
+	free(wants);
+	return ret;
+}
+
+int engine_remove_service(struct engine *e, const char *owner, const char *service_id,
+			  struct engine_result *res, struct zerr *err)
+{
+	struct engine_result r = { 0 };
+	struct htab_iter it;
+	struct hnode *n;
+	int ret = 0;
+
+	ruleset_begin(&e->rs);
+	htab_iter_init(&it, &e->rs.entries);
+	while (!ret && (n = htab_iter_next(&it))) {
+		struct entry *en = container_of(n, struct entry, node);
+
+		if (strcmp(en->owner, owner) || !str_same(en->r.service_id, service_id))
+			continue;
+		ret = ruleset_remove_entry(&e->rs, en);
+		r.removed++;
+	}
+	if (ret) {
+		err_system(err, "removing rules", ret);
 		ruleset_abort(&e->rs);
 		return ret;
 	}
-	ret = commit_txn(e, &r, err);
+	ret = commit_txn(e, &r, err, false);
 	if (!ret && res)
 		*res = r;
 	return ret;
@@ -385,7 +564,7 @@ int engine_remove(struct engine *e, const char *owner, const struct rule *rules,
 		ruleset_abort(&e->rs);
 		return ret;
 	}
-	ret = commit_txn(e, &r, err);
+	ret = commit_txn(e, &r, err, false);
 	if (!ret && res)
 		*res = r;
 	return ret;
@@ -414,7 +593,7 @@ int engine_flush(struct engine *e, const char *owner, struct engine_result *res,
 		ruleset_abort(&e->rs);
 		return ret;
 	}
-	ret = commit_txn(e, &r, err);
+	ret = commit_txn(e, &r, err, false);
 	if (!ret && res)
 		*res = r;
 	return ret;

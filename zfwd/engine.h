@@ -47,7 +47,7 @@ struct engine {
 };
 
 struct engine_result {
-	uint32_t added, existing, removed, missing;
+	uint32_t added, existing, removed, missing, kept;
 	size_t kernel_ops; /* of this call */
 };
 
@@ -64,6 +64,18 @@ int engine_add(struct engine *e, const char *owner, struct rule *rules,
 int engine_remove(struct engine *e, const char *owner, const struct rule *rules,
 		  size_t n, bool ignore_missing, struct engine_result *res,
 		  struct zerr *err);
+/* Makes @owner's rules equal to @rules by difference: a rule present
+ * before and after (same match, service_id, action, tproxy port and
+ * service name) is never removed and re-added, so its traffic sees no
+ * gap. Reports added, removed and kept. */
+int engine_sync(struct engine *e, const char *owner, struct rule *rules, size_t n,
+		struct engine_result *res, struct zerr *err);
+/* AddRules' checks, compilation and limits, nothing applied. */
+int engine_validate(struct engine *e, const char *owner, struct rule *rules, size_t n,
+		    struct engine_result *res, struct zerr *err);
+/* Every rule of @owner with this service_id. */
+int engine_remove_service(struct engine *e, const char *owner, const char *service_id,
+			  struct engine_result *res, struct zerr *err);
 /* Every rule of @owner, or of everyone when @owner is NULL. */
 int engine_flush(struct engine *e, const char *owner, struct engine_result *res,
 		 struct zerr *err);

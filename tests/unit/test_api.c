@@ -748,7 +748,9 @@ START_TEST(test_idl_methods_equal_the_served_methods)
 
 	idl_names(idl_zfwd, "method", &zf);
 	idl_names(idl_varlink_service, "method", &vs);
-	ck_assert_uint_eq(zf.n, 7);
+	ck_assert_uint_eq(zf.n, 9);
+	ck_assert(names_has(&zf, "io.openziti.zfwd.SyncRules"));
+	ck_assert(names_has(&zf, "io.openziti.zfwd.Validate"));
 	ck_assert(names_has(&zf, "io.openziti.zfwd.GetStatus"));
 	ck_assert(names_has(&zf, "io.openziti.zfwd.AddRules"));
 	ck_assert(names_has(&zf, "io.openziti.zfwd.ListInterfaces"));
@@ -820,7 +822,7 @@ static size_t idl_params(const char *idl, const char *method, char names[][64], 
 	while (*p != ')') {
 		size_t len = 0;
 
-		while (*p == ' ' || *p == ',')
+		while (*p == ' ' || *p == ',' || *p == '\n')
 			p++;
 		if (*p == ')')
 			break;
@@ -845,11 +847,12 @@ static size_t idl_params(const char *idl, const char *method, char names[][64], 
 START_TEST(test_every_optional_idl_parameter_is_accepted_as_null)
 {
 	static const char *const methods[] = { "GetStatus", "AddRules", "RemoveRules",
-					       "ListRules", "FlushRules" };
+					       "ListRules", "FlushRules", "SyncRules",
+					       "Validate" };
 	struct env t;
 
 	env_init(&t);
-	for (size_t m = 0; m < 5; m++) {
+	for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++) {
 		char names[8][64];
 		bool optional[8];
 		size_t n = idl_params(idl_zfwd, methods[m], names, optional);
@@ -863,7 +866,11 @@ START_TEST(test_every_optional_idl_parameter_is_accepted_as_null)
 			snprintf(msg, sizeof(msg),
 				 "{'method':'io.openziti.zfwd.%s','parameters':{'%s':null%s}}",
 				 methods[m], names[i],
-				 strstr(methods[m], "Rules") && strcmp(methods[m], "ListRules") &&
+				 /* RemoveRules without rules removes by service */
+				 !strcmp(names[i], "rules")
+					 ? ",'service_id':'s','ignore_missing':true"
+				 : (strstr(methods[m], "Rules") || !strcmp(methods[m], "Validate")) &&
+						 strcmp(methods[m], "ListRules") &&
 						 strcmp(methods[m], "FlushRules")
 					 ? ",'rules':[]"
 					 : "");
