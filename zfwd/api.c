@@ -115,6 +115,7 @@ static struct rule *get_rules(json_t *params, bool match_only, size_t *n,
 static json_t *m_add_rules(struct api *a, json_t *params, struct zerr *err)
 {
 	struct engine_result res = { 0 };
+	json_t *replace = json_object_get(params, "replace");
 	const char *owner;
 	struct rule *rules;
 	size_t n = 0;
@@ -122,15 +123,22 @@ static json_t *m_add_rules(struct api *a, json_t *params, struct zerr *err)
 
 	if (get_owner(params, &owner, true, err))
 		return NULL;
+	if (replace && !json_is_boolean(replace) && !json_is_null(replace)) {
+		invalid_param(err, "replace");
+		return NULL;
+	}
 	rules = get_rules(params, false, &n, err);
 	if (!rules)
 		return NULL;
-	ret = engine_add(a->eng, owner, rules, n, &res, err);
+	if (json_is_true(replace))
+		ret = engine_add_replace(a->eng, owner, rules, n, &res, err);
+	else
+		ret = engine_add(a->eng, owner, rules, n, &res, err);
 	free_rules(rules, n);
 	if (ret)
 		return NULL;
-	return json_pack("{s:i,s:i,s:I}", "added", res.added, "existing", res.existing,
-			 "kernel_ops", (json_int_t)res.kernel_ops);
+	return json_pack("{s:i,s:i,s:i,s:I}", "added", res.added, "existing", res.existing,
+			 "replaced", res.removed, "kernel_ops", (json_int_t)res.kernel_ops);
 }
 
 static json_t *m_sync_rules(struct api *a, json_t *params, struct zerr *err)
@@ -436,6 +444,7 @@ static json_t *m_get_iface_desc(struct api *a, json_t *params, struct zerr *err)
 static const char *const p_none[] = { NULL };
 static const char *const p_owner[] = { "owner", NULL };
 static const char *const p_add[] = { "owner", "rules", NULL };
+static const char *const p_add_rules[] = { "owner", "rules", "replace", NULL };
 static const char *const p_remove[] = { "owner", "rules", "service_id", "ignore_missing",
 					NULL };
 static const char *const p_list[] = { "owner", "service_id", "destination", NULL };
@@ -447,7 +456,7 @@ static const struct method methods[] = {
 	{ VARLINK_SERVICE ".GetInfo", m_get_info, p_none },
 	{ VARLINK_SERVICE ".GetInterfaceDescription", m_get_iface_desc, p_iface },
 	{ ZFWD_METHOD("GetStatus"), m_get_status, p_none },
-	{ ZFWD_METHOD("AddRules"), m_add_rules, p_add },
+	{ ZFWD_METHOD("AddRules"), m_add_rules, p_add_rules },
 	{ ZFWD_METHOD("RemoveRules"), m_remove_rules, p_remove },
 	{ ZFWD_METHOD("SyncRules"), m_sync_rules, p_add },
 	{ ZFWD_METHOD("Validate"), m_validate, p_add },

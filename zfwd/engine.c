@@ -338,14 +338,45 @@ static int add_one(struct engine *e, const char *owner, struct rule *r, size_t i
 	return ret;
 }
 
+/* The owner's own rules with this match and another verdict go, inside
+ * the open transaction: what zfw did when a rule was inserted again with
+ * a new tproxy port (a router that restarted and listens elsewhere). */
+static int replace_own(struct engine *e, const char *owner, const struct rule *r,
+		       struct engine_result *res)
+{
+	struct cmatch *cm = ruleset_find_cmatch(&e->rs, &r->m);
+	struct entry *en, *next;
+	int ret = 0;
+
+	if (!cm || !cm->refs || (cm->action == r->action && cm->tproxy_port == r->tproxy_port))
+		return 0;
+	for (en = cm->holders; en && !ret; en = next) {
+		next = en->cm_next;
+		if (strcmp(en->owner, owner))
+			continue;
+		ret = ruleset_remove_entry(&e->rs, en);
+		res->removed++;
+	}
+	return ret;
+}
+
 static int add_or_validate(struct engine *e, const char *owner, struct rule *rules, size_t n,
-			   struct engine_result *res, struct zerr *err, bool dry_run)
+			   bool replace, struct engine_result *res, struct zerr *err,
+			   bool dry_run)
 {
 	struct engine_result r = { 0 };
 	int ret = 0;
 
 	ruleset_begin(&e->rs);
 	for (size_t i = 0; i < n; i++) {
+		if (replace) {
+			ret = replace_own(e, owner, &rules[i], &r);
+			if (ret) {
+				err_system(err, "replacing rules", ret);
+				ruleset_abort(&e->rs);
+				return ret;
+			}
+		}
 		ret = add_one(e, owner, &rules[i], i, &r, err);
 		if (ret) {
 			ruleset_abort(&e->rs);
@@ -361,13 +392,19 @@ static int add_or_validate(struct engine *e, const char *owner, struct rule *rul
 int engine_add(struct engine *e, const char *owner, struct rule *rules,
 	       size_t n, struct engine_result *res, struct zerr *err)
 {
-	return add_or_validate(e, owner, rules, n, res, err, false);
+	return add_or_validate(e, owner, rules, n, false, res, err, false);
+}
+
+int engine_add_replace(struct engine *e, const char *owner, struct rule *rules, size_t n,
+		       struct engine_result *res, struct zerr *err)
+{
+	return add_or_validate(e, owner, rules, n, true, res, err, false);
 }
 
 int engine_validate(struct engine *e, const char *owner, struct rule *rules, size_t n,
 		    struct engine_result *res, struct zerr *err)
 {
-	return add_or_validate(e, owner, rules, n, res, err, true);
+	return add_or_validate(e, owner, rules, n, false, res, err, true);
 }
 
 static bool str_same(const char *a, const char *b)

@@ -59,6 +59,11 @@ void engine_free(struct engine *e);
  * and nothing changed, in the store, the kernel or on disk. */
 int engine_add(struct engine *e, const char *owner, struct rule *rules,
 	       size_t n, struct engine_result *res, struct zerr *err);
+/* As engine_add, but a rule of the same owner with the same match and
+ * another action or tproxy port is replaced in the same transaction
+ * (counted as removed) instead of being a Conflict. */
+int engine_add_replace(struct engine *e, const char *owner, struct rule *rules, size_t n,
+		       struct engine_result *res, struct zerr *err);
 /* Removes the owner's rules with these matches (and service_id, when a
  * rule gives one). Missing ones are an error unless @ignore_missing. */
 int engine_remove(struct engine *e, const char *owner, const struct rule *rules,

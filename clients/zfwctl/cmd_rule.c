@@ -252,27 +252,17 @@ static void fmt_action(const json_t *r, char *buf, size_t n)
 		snprintf(buf, n, "%s", a ? a : "?");
 }
 
-int cmd_rule_list(struct ctl *ctl, int argc, char **argv)
+int rules_table(const json_t *rules)
 {
 	static const char *const hdr[] = { "OWNER", "PROTO", "DESTINATION", "SOURCE",
 					   "PORTS", "ACTION", "IFACES", "SERVICE",
 					   "PACKETS", "BYTES" };
-	const char *owner = NULL;
 	struct table t;
-	json_t *out, *v;
+	json_t *v;
 	size_t i;
-	int ret;
 
-	ret = owner_only(argc, argv, &owner);
-	if (ret)
-		return ret;
-	ret = ctl_call(ctl, ZFWD_METHOD("ListRules"), owner_param(json_object(), owner), &out);
-	if (ret || ctl->json) {
-		json_decref(out);
-		return ret;
-	}
 	table_init(&t, 10, hdr);
-	json_array_foreach(json_object_get(out, "rules"), i, v) {
+	json_array_foreach(rules, i, v) {
 		json_t *r = json_object_get(v, "rule"), *p = json_object_get(r, "ports");
 		json_t *ifs = json_object_get(r, "interfaces"), *x;
 		char ports[32], action[32], ifaces[256] = "", pk[24], by[24];
@@ -309,8 +299,26 @@ int cmd_rule_list(struct ctl *ctl, int argc, char **argv)
 	}
 	table_print(&t, stdout);
 	table_free(&t);
-	json_decref(out);
 	return EXIT_OK;
+}
+
+int cmd_rule_list(struct ctl *ctl, int argc, char **argv)
+{
+	const char *owner = NULL;
+	json_t *out;
+	int ret;
+
+	ret = owner_only(argc, argv, &owner);
+	if (ret)
+		return ret;
+	ret = ctl_call(ctl, ZFWD_METHOD("ListRules"), owner_param(json_object(), owner), &out);
+	if (ret || ctl->json) {
+		json_decref(out);
+		return ret;
+	}
+	ret = rules_table(json_object_get(out, "rules"));
+	json_decref(out);
+	return ret;
 }
 
 int cmd_rule_flush(struct ctl *ctl, int argc, char **argv)

@@ -29,6 +29,8 @@ static const struct cmd cmds[] = {
 	  "iface set NAME (--reset | [--role internal|external] [--default drop|pass]\n"
 	  "           [--icmp-echo on|off] [--ssh on|off] [--ipv6 on|off] [--egress on|off])" },
 	{ "call", NULL, cmd_call, "call METHOD [JSON-PARAMETERS]" },
+	{ "zfw", NULL, cmd_zfw,
+	  "zfw ZFW-OPTIONS   (netfoundry/zfw's -I/-D/-F/-L/-V; also as a `zfw` link)" },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -80,7 +82,14 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct ctl ctl = { 0 };
+	const char *base = strrchr(argv[0], '/');
 	int c;
+
+	/* Called through a `zfw` link: the whole command line is zfw's (its
+	 * -s is a service id), the socket comes from the environment. */
+	base = base ? base + 1 : argv[0];
+	if (!strcmp(base, "zfw"))
+		return cmd_zfw(&ctl, argc, argv);
 
 	/* '+': stop at the command, whose options are its own. */
 	while ((c = getopt_long(argc, argv, "+s:jh", longopts, NULL)) != -1) {

@@ -29,5 +29,9 @@ int cmd_iface_list(struct ctl *ctl, int argc, char **argv);
 int cmd_iface_set(struct ctl *ctl, int argc, char **argv);
 /* The interface table shared by status and iface. */
 int iface_table(const json_t *ifaces);
+/* The rule table shared by rule list and zfw -L. */
+int rules_table(const json_t *rules);
+/* zfw compatibility: argv as zfw would get it (argv[0] is "zfw"). */
+int cmd_zfw(struct ctl *ctl, int argc, char **argv);
 
 #endif
