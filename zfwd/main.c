@@ -3,11 +3,13 @@
  * here, before the loop runs; afterwards every failure is one reply. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <bpf/libbpf.h>
 
@@ -59,8 +61,9 @@ static void usage(FILE *f)
 		"  -S, --state-dir DIR    state directory (default %s)\n"
 		"  -l, --log-level LEVEL  err, warning, notice, info (default), debug\n"
 		"      --check-config     validate the configuration and exit\n"
-		"      --discard-pinned-rules  start even though pinned maps hold rules\n"
-		"                         that no state file describes (they are removed)\n"
+		"      --discard-state    start with no rules when the state file is corrupt\n"
+		"                         (a copy is kept aside) or missing while pinned\n"
+		"                         maps hold rules (they are removed)\n"
 		"      --uninstall        detach from every interface, remove the\n"
 		"                         policy route and the pinned maps, and exit\n"
 		"  -V, --version\n"
@@ -72,7 +75,7 @@ static void usage(FILE *f)
 struct opts {
 	const char *config, *socket, *pin_root, *state_dir;
 	int log_level;
-	bool check_config, uninstall, discard_pinned;
+	bool check_config, uninstall, discard_state;
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -86,7 +89,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "uninstall", no_argument, NULL, OPT_UNINSTALL },
-		{ "discard-pinned-rules", no_argument, NULL, OPT_DISCARD },
+		{ "discard-state", no_argument, NULL, OPT_DISCARD },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -111,7 +114,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_CHECK: o->check_config = true; break;
 		case OPT_UNINSTALL: o->uninstall = true; break;
-		case OPT_DISCARD: o->discard_pinned = true; break;
+		case OPT_DISCARD: o->discard_state = true; break;
 		case 'V': printf("zfwd %s\n", ZFWD_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -307,9 +310,35 @@ static int uninstall(struct daemon *d)
 	return ret;
 }
 
-static int load_rules(struct daemon *d, bool discard_pinned)
+/* A corrupt state file is evidence: copy it aside (never over an older
+ * copy) before anything could replace it. */
+static void keep_aside(const struct daemon *d, char *copy, size_t n)
 {
-	char why[512];
+	char src[PATH_MAX], buf[65536];
+	FILE *in, *out;
+	size_t r;
+
+	snprintf(src, sizeof(src), "%s/%s", d->cfg.state_dir, STATE_FILE);
+	snprintf(copy, n, "%s/%s.corrupt-%ld", d->cfg.state_dir, STATE_FILE, (long)time(NULL));
+	in = fopen(src, "re");
+	out = in ? fopen(copy, "wx") : NULL;
+	if (!in || !out) {
+		log_err("cannot keep a copy of %s as %s: %s", src, copy, strerror(errno));
+		snprintf(copy, n, "(no copy)");
+		if (in)
+			fclose(in);
+		return;
+	}
+	while ((r = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, r, out);
+	fclose(in);
+	if (fclose(out))
+		log_err("cannot write %s: %s", copy, strerror(errno));
+}
+
+static int load_rules(struct daemon *d, bool discard_state)
+{
+	char why[512], copy[PATH_MAX];
 	struct zerr zerr = { 0 };
 	json_t *root = NULL;
 	bool found;
@@ -330,14 +359,27 @@ static int load_rules(struct daemon *d, bool discard_pinned)
 					sizeof(why));
 	json_decref(root);
 	if (err) {
-		log_err("state file is corrupt: %s", why);
-		log_err("it was left as it is and the maps keep enforcing; restore it or move it away to start empty");
-		return err;
-	}
-	if (!found && (d->eng.sh.n_dst[0] || d->eng.sh.n_dst[1]) && !discard_pinned) {
+		keep_aside(d, copy, sizeof(copy));
+		log_err("state file %s/%s is corrupt: %s", d->cfg.state_dir, STATE_FILE, why);
+		log_err("a copy is kept as %s", copy);
+		if (!discard_state) {
+			log_err("not starting: the pinned maps keep enforcing the last good rules; "
+				"restore the file, or start with --discard-state to start empty");
+			return err;
+		}
+		log_warn("--discard-state: starting with no rules");
+		ruleset_free(&d->eng.rs);
+		err = ruleset_init(&d->eng.rs, d->cfg.lim.rules);
+		if (err)
+			return err;
+		for (size_t i = 0; i < d->n_overrides; i++)
+			memset(&d->overrides[i], 0, sizeof(d->overrides[i]));
+		d->n_overrides = 0;
+		found = false;
+	} else if (!found && (d->eng.sh.n_dst[0] || d->eng.sh.n_dst[1]) && !discard_state) {
 		log_err("the pinned maps under %s hold rules, but %s/%s does not exist",
 			d->cfg.pin_root, d->cfg.state_dir, STATE_FILE);
-		log_err("restore the state file, or start with --discard-pinned-rules");
+		log_err("restore the state file, or start with --discard-state");
 		return -ENOENT;
 	}
 	log_info("%u rules from %s", d->eng.rs.n_entries,
@@ -352,6 +394,12 @@ static int load_rules(struct daemon *d, bool discard_pinned)
 	}
 	d->eng.persist = persist;
 	d->eng.persist_ctx = d;
+	/* After --discard-state the file says so too (the copy is aside). */
+	if (discard_state && !found) {
+		err = daemon_persist(d);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -380,7 +428,7 @@ static int run(struct daemon *d, const struct opts *o)
 	err = engine_init(&d->eng, &d->cfg.lim, &kb);
 	if (err)
 		return err;
-	err = load_rules(d, o->discard_pinned);
+	err = load_rules(d, o->discard_state);
 	if (err)
 		return err;
 	daemon_route(d, true);

@@ -321,6 +321,63 @@ int cmd_rule_list(struct ctl *ctl, int argc, char **argv)
 	return ret;
 }
 
+/* rule sync|validate [--owner O] FILE|-: a JSON array of rules. */
+static int rules_from_file(struct ctl *ctl, int argc, char **argv, const char *method)
+{
+	static const struct option opts[] = {
+		{ "owner", required_argument, NULL, 'o' },
+		{ 0 },
+	};
+	const char *owner = NULL;
+	json_error_t jerr;
+	json_t *rules, *params, *out;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'o')
+			return usage_error("%s", "invalid option");
+		owner = optarg;
+	}
+	if (optind + 1 != argc)
+		return usage_error("%s", "give one FILE (a JSON array of rules), or - for stdin");
+	if (!strcmp(argv[optind], "-"))
+		rules = json_loadf(stdin, 0, &jerr);
+	else
+		rules = json_load_file(argv[optind], 0, &jerr);
+	if (!json_is_array(rules)) {
+		json_decref(rules);
+		return usage_error("%s: %s", argv[optind],
+				   rules ? "not a JSON array of rules" : jerr.text);
+	}
+	params = owner_param(json_pack("{s:o}", "rules", rules), owner);
+	ret = ctl_call(ctl, method, params, &out);
+	if (ret)
+		return ret;
+	if (!ctl->json && !strcmp(method, ZFWD_METHOD("SyncRules")))
+		printf("added %lld, removed %lld, kept %lld (%lld kernel operations)\n",
+		       (long long)json_integer_value(json_object_get(out, "added")),
+		       (long long)json_integer_value(json_object_get(out, "removed")),
+		       (long long)json_integer_value(json_object_get(out, "kept")),
+		       (long long)json_integer_value(json_object_get(out, "kernel_ops")));
+	else if (!ctl->json)
+		printf("valid: would add %lld (%lld already held, %lld kernel operations)\n",
+		       (long long)json_integer_value(json_object_get(out, "added")),
+		       (long long)json_integer_value(json_object_get(out, "existing")),
+		       (long long)json_integer_value(json_object_get(out, "kernel_ops")));
+	json_decref(out);
+	return EXIT_OK;
+}
+
+int cmd_rule_sync(struct ctl *ctl, int argc, char **argv)
+{
+	return rules_from_file(ctl, argc, argv, ZFWD_METHOD("SyncRules"));
+}
+
+int cmd_rule_validate(struct ctl *ctl, int argc, char **argv)
+{
+	return rules_from_file(ctl, argc, argv, ZFWD_METHOD("Validate"));
+}
+
 int cmd_rule_flush(struct ctl *ctl, int argc, char **argv)
 {
 	const char *owner = NULL;

@@ -24,6 +24,9 @@ static const struct cmd cmds[] = {
 	  "           [--iface IF]... [--service-id ID] [--owner O] [--ignore-missing]" },
 	{ "rule", "list", cmd_rule_list, "rule list [--owner O]" },
 	{ "rule", "flush", cmd_rule_flush, "rule flush [--owner O]" },
+	{ "rule", "sync", cmd_rule_sync,
+	  "rule sync [--owner O] FILE|-   (the owner's rules become exactly these)" },
+	{ "rule", "validate", cmd_rule_validate, "rule validate [--owner O] FILE|-" },
 	{ "iface", "list", cmd_iface_list, "iface list [NAME]" },
 	{ "iface", "set", cmd_iface_set,
 	  "iface set NAME (--reset | [--role internal|external] [--default drop|pass]\n"

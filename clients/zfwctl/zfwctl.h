@@ -24,6 +24,8 @@ int cmd_rule_add(struct ctl *ctl, int argc, char **argv);
 int cmd_rule_del(struct ctl *ctl, int argc, char **argv);
 int cmd_rule_list(struct ctl *ctl, int argc, char **argv);
 int cmd_rule_flush(struct ctl *ctl, int argc, char **argv);
+int cmd_rule_sync(struct ctl *ctl, int argc, char **argv);
+int cmd_rule_validate(struct ctl *ctl, int argc, char **argv);
 int cmd_call(struct ctl *ctl, int argc, char **argv);
 int cmd_iface_list(struct ctl *ctl, int argc, char **argv);
 int cmd_iface_set(struct ctl *ctl, int argc, char **argv);

@@ -178,3 +178,26 @@ t_done() {
 	if [ "$T_FAILS" -ne 0 ]; then t_log "$T_FAILS check(s) failed"; exit 1; fi
 	t_log "all checks passed"
 }
+
+# t_gen_rules N OFFSET [PORT]: a JSON array of N tcp tproxy rules, one per
+# /32 from 100.64.0.0 + OFFSET, service "svc-<i>".
+t_gen_rules() {
+	awk -v n="$1" -v off="$2" -v port="${3:-15000}" 'BEGIN {
+		printf "[";
+		for (i = 0; i < n; i++) {
+			a = i + off;
+			printf "%s{\"protocol\":\"tcp\",\"destination\":\"100.%d.%d.%d/32\",", \
+				(i ? "," : ""), 64 + int(a / 65536), int(a / 256) % 256, a % 256;
+			printf "\"ports\":{\"low\":443,\"high\":443},\"action\":\"tproxy\",";
+			printf "\"tproxy_port\":%d,\"service_id\":\"svc-%d\"}", port, a;
+		}
+		printf "]";
+	}'
+}
+
+# t_rules_sig [OWNER]: a signature of an owner's rules (order-free).
+t_rules_sig() {
+	"$ZFWCTL" -j call ListRules "{\"owner\":\"${1:-local}\"}" |
+		jq -r '.parameters.rules[] | .rule | "\(.destination) \(.service_id) \(.tproxy_port)"' |
+		sort | sha1sum | cut -d' ' -f1
+}

@@ -7,12 +7,16 @@
  * datagram it prints the original destination (IP_RECVORIGDSTADDR) and
  * answers from it through a transparent socket bound there.
  *
- *   tproxy_echo -p PORT [-6] [-t|-u]    (default: TCP and UDP)
+ *   tproxy_echo -p PORT [-6] [-t|-u] [-e]   (default: TCP and UDP)
+ *
+ * With -e a TCP connection, after the line, echoes what it receives until
+ * the client closes (one process per connection): a long-lived stream.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,7 @@
 #endif
 
 static int family = AF_INET;
+static int echo_mode;
 
 static void fmt(const struct sockaddr_storage *ss, char *buf, size_t n)
 {
@@ -118,6 +123,15 @@ static void serve_tcp(int lfd)
 	fflush(stdout);
 	if (write(fd, line, strlen(line)) < 0)
 		perror("write");
+	if (echo_mode && fork() == 0) {
+		char buf[4096];
+		ssize_t n;
+
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			if (write(fd, buf, n) != n)
+				break;
+		_exit(0);
+	}
 	close(fd);
 }
 
@@ -165,8 +179,10 @@ int main(int argc, char **argv)
 	struct pollfd pfd[2];
 	int n = 0;
 
-	while ((c = getopt(argc, argv, "p:6tu")) != -1) {
+	signal(SIGCHLD, SIG_IGN); /* echo children reap themselves */
+	while ((c = getopt(argc, argv, "p:6tue")) != -1) {
 		switch (c) {
+		case 'e': echo_mode = 1; break;
 		case 'p': port = atoi(optarg); break;
 		case '6': family = AF_INET6; break;
 		case 't': udp = 0; break;
