@@ -339,11 +339,13 @@ static json_t *m_get_status(struct api *a, json_t *params, struct zerr *err)
 	if (!r)
 		return NULL;
 	json_object_set_new(r, "limits",
-			    json_pack("{s:i,s:i,s:i,s:i,s:i}", "rules", (int)e->lim.rules,
+			    json_pack("{s:i,s:i,s:i,s:i,s:i,s:I}", "rules", (int)e->lim.rules,
 				      "prefixes", (int)e->lim.prefixes, "leaves",
 				      (int)e->lim.leaves, "rules_per_match",
 				      ZFWD_MAX_CANDIDATES, "interface_names",
-				      ZFWD_MAX_IFACE_NAMES));
+				      ZFWD_MAX_IFACE_NAMES, "max_message",
+				      (json_int_t)(a->max_message ? a->max_message
+								   : ZFWD_DEFAULT_MAX_MESSAGE)));
 	json_object_set_new(r, "usage",
 			    json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "rules", (int)e->rs.n_entries,
 				      "matches", (int)e->rs.n_cmatches, "prefixes_v4",

@@ -30,6 +30,7 @@ struct api_ops {
 struct api {
 	struct engine *eng;
 	struct api_ops ops;
+	size_t max_message;  /* reported in GetStatus' limits */
 	uint64_t requests, errors;
 };
 

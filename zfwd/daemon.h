@@ -12,6 +12,7 @@
 #include "control.h"
 #include "dataplane.h"
 #include "engine.h"
+#include "journal.h"
 #include "links.h"
 #include "nlwatch.h"
 
@@ -26,6 +27,7 @@ struct daemon {
 	char *config_path;
 	bool config_defaulted;
 	struct engine eng;
+	struct journal jr;
 	struct dataplane dp;
 	struct api api;
 	struct control ctl;
@@ -38,7 +40,8 @@ struct daemon {
 	bool route_installed;   /* the fwmark rule and local route */
 };
 
-/* main.c: writes the state file (rules and interface options). */
+/* main.c: records the state: the open rules transaction as a journal
+ * line, or (outside one) a snapshot with the interface options. */
 int daemon_persist(struct daemon *d);
 /* main.c: installs the TPROXY policy route if it is not yet; quiet
  * retries are for when lo was down. */

@@ -138,12 +138,17 @@ static int override(char **dst, const char *src)
 
 int daemon_persist(struct daemon *d)
 {
-	json_t *root = state_to_json(&d->eng);
+	json_t *extra = json_pack("{s:o}", "interface_options", ifaces_state_json(d));
+	int ret;
 
-	if (!root)
+	if (!extra)
 		return -ENOMEM;
-	json_object_set_new(root, "interface_options", ifaces_state_json(d));
-	return state_write(d->cfg.state_dir, root);
+	if (d->eng.rs.in_txn)
+		ret = journal_commit(&d->jr, &d->eng, extra);
+	else
+		ret = journal_snapshot(&d->jr, &d->eng, extra);
+	json_decref(extra);
+	return ret;
 }
 
 static int persist(struct engine *e, void *ctx)
@@ -310,23 +315,26 @@ static int uninstall(struct daemon *d)
 	return ret;
 }
 
-/* A corrupt state file is evidence: copy it aside (never over an older
- * copy) before anything could replace it. */
-static void keep_aside(const struct daemon *d, char *copy, size_t n)
+/* A damaged state is evidence: copy it aside (never over an older copy)
+ * before anything could replace it. */
+static void keep_one(const struct daemon *d, const char *file, long stamp, char *copy, size_t n)
 {
 	char src[PATH_MAX], buf[65536];
 	FILE *in, *out;
 	size_t r;
 
-	snprintf(src, sizeof(src), "%s/%s", d->cfg.state_dir, STATE_FILE);
-	snprintf(copy, n, "%s/%s.corrupt-%ld", d->cfg.state_dir, STATE_FILE, (long)time(NULL));
+	snprintf(src, sizeof(src), "%s/%s", d->cfg.state_dir, file);
+	snprintf(copy, n, "%s/%s.corrupt-%ld", d->cfg.state_dir, file, stamp);
 	in = fopen(src, "re");
-	out = in ? fopen(copy, "wx") : NULL;
-	if (!in || !out) {
+	if (!in) {
+		if (errno == ENOENT)
+			snprintf(copy, n, "(no %s)", file);
+		return;
+	}
+	out = fopen(copy, "wx");
+	if (!out) {
 		log_err("cannot keep a copy of %s as %s: %s", src, copy, strerror(errno));
-		snprintf(copy, n, "(no copy)");
-		if (in)
-			fclose(in);
+		fclose(in);
 		return;
 	}
 	while ((r = fread(buf, 1, sizeof(buf), in)) > 0)
@@ -334,6 +342,19 @@ static void keep_aside(const struct daemon *d, char *copy, size_t n)
 	fclose(in);
 	if (fclose(out))
 		log_err("cannot write %s: %s", copy, strerror(errno));
+}
+
+static void keep_aside(const struct daemon *d, char *copy, size_t n)
+{
+	char second[PATH_MAX];
+	long stamp = (long)time(NULL);
+
+	keep_one(d, STATE_FILE, stamp, copy, n);
+	keep_one(d, JOURNAL_FILE, stamp, second, sizeof(second));
+	if (second[0] != '(' && strlen(copy) + strlen(second) + 6 < n) {
+		strcat(copy, " and ");
+		strcat(copy, second);
+	}
 }
 
 static int load_rules(struct daemon *d, bool discard_state)
@@ -351,7 +372,7 @@ static int load_rules(struct daemon *d, bool discard_state)
 			return err;
 		}
 	}
-	err = state_read(d->cfg.state_dir, &root, &found, why, sizeof(why));
+	err = journal_read(&d->jr, &root, &found, why, sizeof(why));
 	if (!err && found)
 		err = state_from_json(&d->eng, root, why, sizeof(why));
 	if (!err && found)
@@ -360,7 +381,7 @@ static int load_rules(struct daemon *d, bool discard_state)
 	json_decref(root);
 	if (err) {
 		keep_aside(d, copy, sizeof(copy));
-		log_err("state file %s/%s is corrupt: %s", d->cfg.state_dir, STATE_FILE, why);
+		log_err("the state in %s is corrupt: %s", d->cfg.state_dir, why);
 		log_err("a copy is kept as %s", copy);
 		if (!discard_state) {
 			log_err("not starting: the pinned maps keep enforcing the last good rules; "
@@ -394,13 +415,9 @@ static int load_rules(struct daemon *d, bool discard_state)
 	}
 	d->eng.persist = persist;
 	d->eng.persist_ctx = d;
-	/* After --discard-state the file says so too (the copy is aside). */
-	if (discard_state && !found) {
-		err = daemon_persist(d);
-		if (err)
-			return err;
-	}
-	return 0;
+	/* Start from a fresh snapshot: the journal folded in, and after
+	 * --discard-state the files say so too (the copies are aside). */
+	return daemon_persist(d);
 }
 
 static int run(struct daemon *d, const struct opts *o)
@@ -426,6 +443,8 @@ static int run(struct daemon *d, const struct opts *o)
 	apply_settings(d);
 	kb = dp_backend(&d->dp);
 	err = engine_init(&d->eng, &d->cfg.lim, &kb);
+	if (!err)
+		err = journal_init(&d->jr, d->cfg.state_dir);
 	if (err)
 		return err;
 	err = load_rules(d, o->discard_state);
@@ -443,6 +462,7 @@ static int run(struct daemon *d, const struct opts *o)
 		log_warn("some interfaces could not be managed (see above)");
 
 	d->api.eng = &d->eng;
+	d->api.max_message = d->cfg.max_message;
 	d->api.ops = (struct api_ops){ .status = status, .rule_stats = rule_stats,
 				       .list_ifaces = list_ifaces, .set_iface = set_iface,
 				       .ctx = d };
@@ -515,6 +535,7 @@ int main(int argc, char **argv)
 	control_close(&d.ctl);
 	nlwatch_stop(&d.nlw);
 	links_free(&d.links);
+	journal_free(&d.jr);
 	free(d.overrides);
 	engine_free(&d.eng);
 	dp_close(&d.dp);

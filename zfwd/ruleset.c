@@ -96,6 +96,7 @@ int ruleset_init(struct ruleset *rs, uint32_t max_rules)
 
 static void free_entry(struct entry *e)
 {
+	free(e->state_text);
 	rule_free(&e->r);
 	free(e->owner);
 	free(e);

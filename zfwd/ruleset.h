@@ -55,6 +55,9 @@ struct entry {
 	uint64_t seq;           /* creation order, for stable listing */
 	bool linked;
 	bool fresh;             /* added by the open transaction */
+	/* Its line of the state file, made once: an entry never changes. */
+	char *state_text;
+	size_t state_len;
 };
 
 struct namebit {

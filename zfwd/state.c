@@ -14,31 +14,66 @@
 #define STATE_FORMAT "zfwd-state"
 #define STATE_VERSION 1
 
-json_t *state_to_json(const struct engine *e)
+int state_entry_text(struct entry *en)
 {
-	json_t *root = json_object(), *rules = json_array(), *bits = json_object();
-	struct entry **v;
+	json_t *r, *o;
+
+	if (en->state_text)
+		return 0;
+	r = rule_to_json(&en->r);
+	o = r ? json_pack("{s:s,s:I,s:i,s:o}", "owner", en->owner, "seq", (json_int_t)en->seq,
+			  "slot", (int)en->cm->slot, "rule", r)
+	      : NULL;
+	if (!o)
+		return -ENOMEM;
+	en->state_text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!en->state_text)
+		return -ENOMEM;
+	en->state_len = strlen(en->state_text);
+	return 0;
+}
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static int sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p)
+			return -ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+char *state_serialize(struct engine *e, const json_t *extra, size_t *len)
+{
+	json_t *head = json_object(), *bits = json_object();
+	struct sbuf b = { 0 };
+	struct entry **v = NULL;
 	struct htab_iter it;
 	struct hnode *n;
-	size_t cnt;
+	const char *key;
+	json_t *val;
+	char *h = NULL;
+	size_t cnt = 0;
+	int err = -ENOMEM;
 
-	if (!root || !rules || !bits)
-		goto fail;
-	v = ruleset_entries_sorted(&e->rs, &cnt);
-	if (!v)
-		goto fail;
-	for (size_t i = 0; i < cnt; i++) {
-		json_t *r = rule_to_json(&v[i]->r);
-
-		if (!r || json_array_append_new(rules,
-						json_pack("{s:s,s:I,s:i,s:o}", "owner", v[i]->owner,
-							  "seq", (json_int_t)v[i]->seq, "slot",
-							  (int)v[i]->cm->slot, "rule", r))) {
-			free(v);
-			goto fail;
-		}
-	}
-	free(v);
+	if (!head || !bits)
+		goto out;
 	htab_iter_init(&it, &e->rs.names);
 	while ((n = htab_iter_next(&it))) {
 		struct namebit *nb = container_of(n, struct namebit, node);
@@ -46,16 +81,53 @@ json_t *state_to_json(const struct engine *e)
 		if (nb->refs && nb->bit >= 0)
 			json_object_set_new(bits, nb->name, json_integer(nb->bit));
 	}
-	json_object_set_new(root, "format", json_string(STATE_FORMAT));
-	json_object_set_new(root, "version", json_integer(STATE_VERSION));
-	json_object_set_new(root, "rules", rules);
-	json_object_set_new(root, "interface_bits", bits);
-	return root;
-fail:
-	json_decref(root);
-	json_decref(rules);
+	json_object_set_new(head, "format", json_string(STATE_FORMAT));
+	json_object_set_new(head, "version", json_integer(STATE_VERSION));
+	json_object_set(head, "interface_bits", bits);
+	if (extra)
+		json_object_foreach((json_t *)extra, key, val)
+			json_object_set(head, key, val);
+	h = json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS);
+	/* Sorted by creation, so the file is stable and diffable. */
+	v = ruleset_entries_sorted(&e->rs, &cnt);
+	if (!h || !v)
+		goto out;
+	/* The head is {...}: reopen it for the rules. */
+	err = sb_add(&b, h, strlen(h) - 1);
+	if (!err)
+		err = sb_add(&b, ",\"rules\":[", 10); /* after "format" at least */
+	for (size_t i = 0; !err && i < cnt; i++) {
+		err = state_entry_text(v[i]);
+		if (!err && i)
+			err = sb_add(&b, ",", 1);
+		if (!err)
+			err = sb_add(&b, v[i]->state_text, v[i]->state_len);
+	}
+	if (!err)
+		err = sb_add(&b, "]}\n", 3);
+out:
+	json_decref(head);
 	json_decref(bits);
-	return NULL;
+	free(h);
+	free(v);
+	if (err) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
+json_t *state_to_json(const struct engine *e)
+{
+	json_error_t jerr;
+	size_t len;
+	/* Only the entries' text caches change: not state anyone observes. */
+	char *text = state_serialize((struct engine *)e, NULL, &len);
+	json_t *root = text ? json_loadb(text, len, 0, &jerr) : NULL;
+
+	free(text);
+	return root;
 }
 
 static int bad(char *why, size_t n, const char *msg, size_t idx)
@@ -147,7 +219,7 @@ fail:
 	return ret ? ret : -EINVAL;
 }
 
-static int fsync_dir(const char *dir)
+int state_fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int ret = 0;
@@ -160,13 +232,27 @@ static int fsync_dir(const char *dir)
 	return ret;
 }
 
-int state_write(const char *dir, json_t *root)
+int state_write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= w;
+	}
+	return 0;
+}
+
+int state_write(const char *dir, const char *text, size_t len)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	int fd, ret = 0;
 
-	if (!root)
-		return -ENOMEM;
 	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, STATE_FILE);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -174,8 +260,8 @@ int state_write(const char *dir, json_t *root)
 		ret = -errno;
 		goto out;
 	}
-	if (json_dumpfd(root, fd, JSON_COMPACT) || write(fd, "\n", 1) != 1) {
-		ret = errno ? -errno : -EIO;
+	ret = state_write_all(fd, text, len);
+	if (ret) {
 		close(fd);
 		unlink(tmp);
 		goto out;
@@ -196,9 +282,8 @@ int state_write(const char *dir, json_t *root)
 		unlink(tmp);
 		goto out;
 	}
-	ret = fsync_dir(dir);
+	ret = state_fsync_dir(dir);
 out:
-	json_decref(root);
 	if (ret)
 		log_err("cannot write %s: %s", path, strerror(-ret));
 	return ret;
@@ -206,7 +291,15 @@ out:
 
 int state_save(struct engine *e, const char *dir)
 {
-	return state_write(dir, state_to_json(e));
+	size_t len;
+	char *text = state_serialize(e, NULL, &len);
+	int ret;
+
+	if (!text)
+		return -ENOMEM;
+	ret = state_write(dir, text, len);
+	free(text);
+	return ret;
 }
 
 int state_read(const char *dir, json_t **root, bool *found, char *why, size_t n)

@@ -80,10 +80,24 @@ t_start_daemon
 t_expect_eq "the next start is normal (the file says: no rules)" 0 \
 	"$($Z -j rule list | jq '.parameters.rules | length')"
 
-# Pinned rules, no state file (say, a wrong --state-dir).
-t_expect "add a rule" $Z rule add --proto tcp --dst 100.64.0.9 --ports 443 --tproxy 15000
+# A journal that lost its snapshot is damage too.
+t_expect "add a rule (a journal line)" $Z rule add --proto tcp --dst 100.64.0.9 --ports 443 --tproxy 15000
+t_expect "the change went to the journal" test -s "$T_DIR/state/rules.journal"
+t_kill_daemon KILL
+mv "$T_DIR/state/rules.json" "$T_DIR/rules.json.saved"
+nsenter --net=/run/netns/"$T_R" "$ZFWD" -c "$T_DIR/zfwd.conf" -s "$T_SOCK" -p "$T_PIN" \
+	-S "$T_DIR/state" >"$log" 2>&1
+t_expect_eq "a journal without its snapshot stops the start" 1 $?
+t_expect "saying why" grep -q "rules.json is missing" "$log"
+mv "$T_DIR/rules.json.saved" "$T_DIR/state/rules.json"
+rm -f "$T_DIR"/state/*.corrupt-*
+t_start_daemon
+t_expect_eq "with both files back, the journalled rule is there" 1 \
+	"$($Z -j rule list | jq '.parameters.rules | length')"
+
+# Pinned rules, no state at all (say, a wrong --state-dir).
 t_kill_daemon TERM
-rm "$T_DIR/state/rules.json"
+rm "$T_DIR/state/rules.json" "$T_DIR/state/rules.journal"
 nsenter --net=/run/netns/"$T_R" "$ZFWD" -c "$T_DIR/zfwd.conf" -s "$T_SOCK" -p "$T_PIN" \
 	-S "$T_DIR/state" >"$log" 2>&1
 t_expect_eq "pinned rules without a state file stop the start" 1 $?
