@@ -1,0 +1,3 @@
+module zfwd.dev/zfwd/clients/go
+
+go 1.19
