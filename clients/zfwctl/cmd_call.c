@@ -12,11 +12,10 @@ int cmd_call(struct ctl *ctl, int argc, char **argv)
 	json_t *params = NULL, *out;
 	const char *method;
 	bool json = ctl->json;
-	char *s;
 	int ret;
 
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: zfwctl call METHOD [JSON-PARAMETERS]\n");
+		fprintf(stderr, "usage: zfwctl call METHOD [JSON-PARAMETERS|-]\n");
 		return EXIT_USAGE;
 	}
 	method = argv[1];
@@ -28,7 +27,10 @@ int cmd_call(struct ctl *ctl, int argc, char **argv)
 		method = full;
 	}
 	if (argc == 3) {
-		params = json_loads(argv[2], 0, &jerr);
+		/* "-": the parameters come on stdin (they may exceed what a
+		 * command line can carry). */
+		params = strcmp(argv[2], "-") ? json_loads(argv[2], 0, &jerr)
+					      : json_loadf(stdin, 0, &jerr);
 		if (!json_is_object(params)) {
 			fprintf(stderr, "zfwctl: parameters must be a JSON object: %s\n",
 				params ? "not an object" : jerr.text);
@@ -41,7 +43,6 @@ int cmd_call(struct ctl *ctl, int argc, char **argv)
 	ctl->json = json;
 	if (ret == EXIT_DAEMON && !json)
 		return ret;
-	(void)s;
 	json_decref(out);
 	return ret;
 }

@@ -31,7 +31,7 @@ static const struct cmd cmds[] = {
 	{ "iface", "set", cmd_iface_set,
 	  "iface set NAME (--reset | [--role internal|external] [--default drop|pass]\n"
 	  "           [--icmp-echo on|off] [--ssh on|off] [--ipv6 on|off] [--egress on|off])" },
-	{ "call", NULL, cmd_call, "call METHOD [JSON-PARAMETERS]" },
+	{ "call", NULL, cmd_call, "call METHOD [JSON-PARAMETERS|-]" },
 	{ "zfw", NULL, cmd_zfw,
 	  "zfw ZFW-OPTIONS   (netfoundry/zfw's -I/-D/-F/-L/-V; also as a `zfw` link)" },
 };
