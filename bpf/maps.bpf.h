@@ -109,4 +109,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } zfwd_addrs SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} zfwd_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zfwd_gstats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} zfwd_gstats SEC(".maps");
+
 #endif /* ZFWD_MAPS_BPF_H */

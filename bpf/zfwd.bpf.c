@@ -28,6 +28,44 @@
 const volatile __u32 cfg_mark = 0;
 const volatile __u32 cfg_mark_mask = 0;
 
+static __always_inline void gcount(__u32 which)
+{
+	const __u32 zero = 0;
+	struct zfwd_gstats *g = bpf_map_lookup_elem(&zfwd_gstats, &zero);
+
+	if (g && which < ZFWD_G_MAX)
+		g->count[which]++;
+}
+
+/* An event for monitors, when one is watching or the interface asks. */
+static __always_inline void event(__u32 ifindex, const struct zfwd_iface_val *ifc,
+				  const struct pkt *p, __u8 kind, __u32 reason, __u32 slot)
+{
+	const __u32 zero = 0;
+	const struct zfwd_settings *st = bpf_map_lookup_elem(&zfwd_settings, &zero);
+	struct zfwd_event *ev;
+
+	if (!(ifc->flags & ZFWD_IF_EVENTS) && (!st || !st->monitors))
+		return;
+	ev = bpf_ringbuf_reserve(&zfwd_events, sizeof(*ev), 0);
+	if (!ev) {
+		gcount(ZFWD_G_EVENTS_LOST);
+		return;
+	}
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->ifindex = ifindex;
+	ev->slot = slot;
+	ev->kind = kind;
+	ev->reason = reason;
+	ev->family = p->family;
+	ev->proto = p->proto;
+	ev->sport = p->sport;
+	ev->dport = p->dport;
+	__builtin_memcpy(ev->saddr, p->saddr, 16);
+	__builtin_memcpy(ev->daddr, p->daddr, 16);
+	bpf_ringbuf_submit(ev, 0);
+}
+
 static __always_inline int verdict(__u32 ifindex, __u32 reason, int act)
 {
 	struct zfwd_iface_stats *st = bpf_map_lookup_elem(&zfwd_istats, &ifindex);
@@ -35,6 +73,14 @@ static __always_inline int verdict(__u32 ifindex, __u32 reason, int act)
 	if (st && reason < ZFWD_R_MAX)
 		st->count[reason]++;
 	return act;
+}
+
+/* A drop, counted and told to monitors. */
+static __always_inline int drop(__u32 ifindex, const struct zfwd_iface_val *ifc,
+				const struct pkt *p, __u32 reason, __u32 slot)
+{
+	event(ifindex, ifc, p, ZFWD_EV_DROP, reason, slot);
+	return verdict(ifindex, reason, TC_ACT_SHOT);
 }
 
 static __always_inline void count_rule(__u32 slot, struct __sk_buff *skb)
@@ -187,11 +233,12 @@ static __always_inline bool dhcp_client_reply(const struct pkt *p)
 	return p->sport == bpf_htons(547) && p->dport == bpf_htons(546);
 }
 
-static __always_inline int by_default(__u32 ifindex, const struct zfwd_iface_val *ifc)
+static __always_inline int by_default(__u32 ifindex, const struct zfwd_iface_val *ifc,
+				      const struct pkt *p)
 {
 	if (ifc->default_action == ZFWD_ACT_PASS)
 		return verdict(ifindex, ZFWD_R_PASS_DEFAULT, TC_ACT_OK);
-	return verdict(ifindex, ZFWD_R_DROP_DEFAULT, TC_ACT_SHOT);
+	return drop(ifindex, ifc, p, ZFWD_R_DROP_DEFAULT, ~0u);
 }
 
 static __always_inline int icmp(struct __sk_buff *skb, __u32 ifindex,
@@ -203,12 +250,12 @@ static __always_inline int icmp(struct __sk_buff *skb, __u32 ifindex,
 	if (p->icmp_type == (v4 ? ICMP_ECHO_ : ICMPV6_ECHO_REQUEST_)) {
 		if (ifc->flags & ZFWD_IF_ICMP_ECHO)
 			return verdict(ifindex, ZFWD_R_PASS_ICMP, TC_ACT_OK);
-		return verdict(ifindex, ZFWD_R_DROP_ICMP, TC_ACT_SHOT);
+		return drop(ifindex, ifc, p, ZFWD_R_DROP_ICMP, ~0u);
 	}
 	if (p->icmp_type == (v4 ? ICMP_ECHOREPLY_ : ICMPV6_ECHO_REPLY_)) {
 		if (ct_ingress(p, now))
 			return verdict(ifindex, ZFWD_R_PASS_ICMP, TC_ACT_OK);
-		return by_default(ifindex, ifc);
+		return by_default(ifindex, ifc, p);
 	}
 	if (icmp_is_error(p)) {
 		rel = icmp_error_related(skb, p, now);
@@ -218,7 +265,7 @@ static __always_inline int icmp(struct __sk_buff *skb, __u32 ifindex,
 			return verdict(ifindex, ZFWD_R_PASS_ICMP, TC_ACT_OK);
 		}
 	}
-	return by_default(ifindex, ifc);
+	return by_default(ifindex, ifc, p);
 }
 
 static __always_inline int rules(struct __sk_buff *skb, __u32 ifindex,
@@ -228,7 +275,7 @@ static __always_inline int rules(struct __sk_buff *skb, __u32 ifindex,
 	__u32 reason;
 
 	if (!match_rule(p, ifc, &m))
-		return by_default(ifindex, ifc);
+		return by_default(ifindex, ifc, p);
 	count_rule(m.slot, skb);
 	switch (m.rule->action) {
 	case ZFWD_ACT_PASS:
@@ -236,17 +283,23 @@ static __always_inline int rules(struct __sk_buff *skb, __u32 ifindex,
 	case ZFWD_ACT_TPROXY:
 		reason = tproxy(skb, p, m.rule->tproxy_port);
 		if (reason != ZFWD_R_TPROXY)
-			return verdict(ifindex, reason, TC_ACT_SHOT);
+			return drop(ifindex, ifc, p, reason, m.slot);
 		if (p->proto == IPPROTO_UDP)
 			ct_tproxy_udp(p, m.rule->tproxy_port, m.slot, bpf_ktime_get_ns());
+		/* A new flow met its rule: the UDP flow's first datagram (the
+		 * rest follow the flow entry), or a TCP SYN. */
+		if (p->proto == IPPROTO_UDP ||
+		    (p->tcp_flags & (TCPF_SYN_ | TCPF_ACK_)) == TCPF_SYN_)
+			event(ifindex, ifc, p, ZFWD_EV_INTERCEPT, reason, m.slot);
 		return verdict(ifindex, reason, TC_ACT_OK);
 	}
-	return verdict(ifindex, ZFWD_R_DROP_RULE, TC_ACT_SHOT);
+	return drop(ifindex, ifc, p, ZFWD_R_DROP_RULE, m.slot);
 }
 
 /* A tracked flow: its reply passes; an intercepted UDP flow goes to its
  * listener again while its rule still says so. -1: not decided here. */
-static __always_inline int tracked(struct __sk_buff *skb, __u32 ifindex, const struct pkt *p,
+static __always_inline int tracked(struct __sk_buff *skb, __u32 ifindex,
+				   const struct zfwd_iface_val *ifc, const struct pkt *p,
 				   struct zfwd_ct_val *v)
 {
 	const struct zfwd_rule_val *r;
@@ -263,7 +316,9 @@ static __always_inline int tracked(struct __sk_buff *skb, __u32 ifindex, const s
 	}
 	count_rule(slot, skb);
 	reason = tproxy(skb, p, v->tproxy_port);
-	return verdict(ifindex, reason, reason == ZFWD_R_TPROXY ? TC_ACT_OK : TC_ACT_SHOT);
+	if (reason != ZFWD_R_TPROXY)
+		return drop(ifindex, ifc, p, reason, slot);
+	return verdict(ifindex, reason, TC_ACT_OK);
 }
 
 SEC("tc")
@@ -284,12 +339,12 @@ int zfwd_ingress(struct __sk_buff *skb)
 	case PARSE_NON_IP:
 		return verdict(ifindex, ZFWD_R_PASS_NON_IP, TC_ACT_OK);
 	case PARSE_MALFORMED:
-		return verdict(ifindex, ZFWD_R_DROP_MALFORMED, TC_ACT_SHOT);
+		return drop(ifindex, ifc, &p, ZFWD_R_DROP_MALFORMED, ~0u);
 	}
 	if (p.family == 6 && !(ifc->flags & ZFWD_IF_IPV6))
-		return verdict(ifindex, ZFWD_R_DROP_IPV6, TC_ACT_SHOT);
+		return drop(ifindex, ifc, &p, ZFWD_R_DROP_IPV6, ~0u);
 	if (p.later_frag)
-		return by_default(ifindex, ifc);
+		return by_default(ifindex, ifc, &p);
 	if (p.family == 6 && p.proto == IPPROTO_ICMPV6 && p.icmp_type >= ND_ROUTER_SOLICIT_ &&
 	    p.icmp_type <= ND_REDIRECT_)
 		return verdict(ifindex, ZFWD_R_PASS_ND, TC_ACT_OK);
@@ -300,7 +355,7 @@ int zfwd_ingress(struct __sk_buff *skb)
 	    (p.proto == IPPROTO_ICMPV6 && p.family == 6))
 		return icmp(skb, ifindex, ifc, &p, bpf_ktime_get_ns());
 	if (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP)
-		return by_default(ifindex, ifc);
+		return by_default(ifindex, ifc, &p);
 
 	/* A pure SYN opens a connection: it is nobody's reply and has no
 	 * established socket, so new connections skip both lookups. */
@@ -309,15 +364,15 @@ int zfwd_ingress(struct __sk_buff *skb)
 		now = bpf_ktime_get_ns();
 		v = ct_ingress(&p, now);
 		if (v) {
-			ret = tracked(skb, ifindex, &p, v);
+			ret = tracked(skb, ifindex, ifc, &p, v);
 			if (ret >= 0)
 				return ret;
 		}
 		reason = established(skb, &p);
+		if (reason == ZFWD_R_PASS_ESTABLISHED)
+			return verdict(ifindex, reason, TC_ACT_OK);
 		if (reason)
-			return verdict(ifindex, reason,
-				       reason == ZFWD_R_PASS_ESTABLISHED ? TC_ACT_OK
-									  : TC_ACT_SHOT);
+			return drop(ifindex, ifc, &p, reason, ~0u);
 	}
 	if (dhcp_client_reply(&p))
 		return verdict(ifindex, ZFWD_R_PASS_DHCP, TC_ACT_OK);
@@ -339,6 +394,8 @@ int zfwd_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	if (parse_packet(skb, &p) != PARSE_OK || p.later_frag)
 		return TC_ACT_OK;
+	gcount(ZFWD_G_EGRESS_TRACKED);
+	verdict(ifindex, ZFWD_R_EGRESS, TC_ACT_OK);
 	ct_egress(&p, bpf_ktime_get_ns());
 	return TC_ACT_OK;
 }

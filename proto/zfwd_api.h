@@ -27,6 +27,7 @@
 #define VARLINK_ERR_METHOD_NOT_IMPLEMENTED VARLINK_SERVICE ".MethodNotImplemented"
 #define VARLINK_ERR_INVALID_PARAMETER VARLINK_SERVICE ".InvalidParameter"
 #define VARLINK_ERR_PERMISSION_DENIED VARLINK_SERVICE ".PermissionDenied"
+#define VARLINK_ERR_EXPECTED_MORE VARLINK_SERVICE ".ExpectedMore"
 
 /* Largest message either side accepts by default (bytes, NUL included). */
 #define ZFWD_DEFAULT_MAX_MESSAGE (8u << 20)

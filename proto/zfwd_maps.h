@@ -26,7 +26,7 @@
 #include <linux/types.h>
 
 /* Bump when a map's meaning changes without its sizes changing. */
-#define ZFWD_ABI_VERSION 3
+#define ZFWD_ABI_VERSION 4
 #define ZFWD_META_MAGIC 0x7a667764u /* "zfwd" */
 
 /* Candidates one (destination, source) leaf may hold. Part of the ABI. */
@@ -72,6 +72,7 @@ enum zfwd_reason {
 	ZFWD_R_PASS_SSH,          /* tcp/22 to the interface's own address */
 	ZFWD_R_DROP_IPV6,         /* IPv6 on an interface with ipv6 off */
 	ZFWD_R_DROP_ICMP,         /* echo request where icmp_echo is off */
+	ZFWD_R_EGRESS,            /* left through the interface (egress hook) */
 	ZFWD_R_MAX,
 };
 
@@ -153,6 +154,7 @@ struct zfwd_rule_stats {
 #define ZFWD_IF_SSH 0x2       /* admit tcp/22 to the interface's addresses */
 #define ZFWD_IF_IPV6 0x4      /* IPv6 allowed at all */
 #define ZFWD_IF_EGRESS 0x8    /* track flows leaving through the interface */
+#define ZFWD_IF_EVENTS 0x10   /* per-packet events even with no monitor */
 
 struct zfwd_iface_val {
 	__u8 role;           /* enum zfwd_role */
@@ -207,6 +209,40 @@ struct zfwd_settings {
 	__u64 tcp_transitory_ns;   /* SYN sent, closing */
 	__u64 udp_ns;
 	__u64 icmp_ns;
+	__u32 monitors;            /* clients watching events: emit for all */
+	__u32 pad;
+};
+
+/* One event in the ring buffer: an interception (the first packet of a
+ * flow handed to a listener) or a dropped packet, with its reason. */
+enum zfwd_event_kind {
+	ZFWD_EV_INTERCEPT = 1,
+	ZFWD_EV_DROP = 2,
+};
+
+struct zfwd_event {
+	__u64 ts_ns;          /* bpf_ktime_get_ns() */
+	__u32 ifindex;
+	__u32 slot;           /* the rule's slot, or ~0 */
+	__u8 kind;            /* enum zfwd_event_kind */
+	__u8 reason;          /* enum zfwd_reason */
+	__u8 family;
+	__u8 proto;
+	__be16 sport;
+	__be16 dport;
+	__be32 saddr[4];
+	__be32 daddr[4];
+};
+
+/* Per-CPU counters of the data plane itself (not per interface). */
+enum zfwd_gstat {
+	ZFWD_G_EVENTS_LOST = 0,   /* ring buffer full */
+	ZFWD_G_EGRESS_TRACKED,    /* packets the egress program looked at */
+	ZFWD_G_MAX,
+};
+
+struct zfwd_gstats {
+	__u64 count[ZFWD_G_MAX];
 };
 
 /* The addresses of managed interfaces, for SSH admission: present or not. */

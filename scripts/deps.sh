@@ -8,6 +8,7 @@ PKGS=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev
 	libjansson-dev libev-dev libmnl-dev check golang-go
 	iproute2 iputils-ping netcat-openbsd socat curl iperf3 jq util-linux procps
+	scdoc dpkg-dev man-db systemd passwd golang-github-prometheus-common-dev
 )
 
 missing=()

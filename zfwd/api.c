@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "log.h"
+#include "prom.h"
 #include "zfwd_api.h"
 #include "zfwd_maps.h"
 
@@ -18,6 +20,8 @@ struct method {
 	const char *name;
 	method_fn fn;
 	const char *const *params; /* accepted parameter names */
+	bool writes;               /* changes state: writers only */
+	bool streams;              /* called with "more": replies continue */
 };
 
 static const char *const reason_names[ZFWD_R_MAX] = {
@@ -39,10 +43,11 @@ static const char *const reason_names[ZFWD_R_MAX] = {
 	[ZFWD_R_PASS_SSH] = "pass_ssh",
 	[ZFWD_R_DROP_IPV6] = "drop_ipv6",
 	[ZFWD_R_DROP_ICMP] = "drop_icmp",
+	[ZFWD_R_EGRESS] = "egress",
 };
 
 /* A reason added to proto/ without a name here fails the build. */
-_Static_assert(ZFWD_R_DROP_ICMP + 1 == ZFWD_R_MAX, "name every zfwd_reason");
+_Static_assert(ZFWD_R_EGRESS + 1 == ZFWD_R_MAX, "name every zfwd_reason");
 
 const char *api_reason_name(int reason)
 {
@@ -353,6 +358,25 @@ static json_t *m_get_status(struct api *a, json_t *params, struct zerr *err)
 				      "leaves_v4", (int)e->sh.n_leaves[0], "leaves_v6",
 				      (int)e->sh.n_leaves[1]));
 	json_object_set_new(r, "kernel_ops", json_integer((json_int_t)e->kernel_ops));
+	if (a->ops.stats) {
+		struct api_stats st = { 0 };
+
+		a->ops.stats(a->ops.ctx, &st);
+		json_object_set_new(
+			r, "api",
+			json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "requests",
+				  (json_int_t)a->requests, "errors", (json_int_t)a->errors,
+				  "denied", (json_int_t)a->denied, "connections",
+				  (json_int_t)st.connections, "accepted", (json_int_t)st.accepted,
+				  "refused", (json_int_t)st.refused, "idle_closed",
+				  (json_int_t)st.idle_closed));
+		json_object_set_new(
+			r, "events",
+			json_pack("{s:I,s:I,s:I,s:I,s:I}", "monitors", (json_int_t)st.monitors,
+				  "read", (json_int_t)st.events_read, "delivered",
+				  (json_int_t)st.events_delivered, "missed",
+				  (json_int_t)st.events_missed, "lost", (json_int_t)st.events_lost));
+	}
 	if (a->ops.status)
 		a->ops.status(a->ops.ctx, r);
 	return r;
@@ -419,6 +443,258 @@ static json_t *m_set_iface(struct api *a, json_t *params, struct zerr *err)
 	return json_pack("{s:o}", "interfaces", a->ops.list_ifaces(a->ops.ctx, n));
 }
 
+/* Monitor's filter. */
+static const char *const event_types[] = { "intercept", "drop", "interface" };
+
+static json_t *m_monitor(struct api *a, json_t *params, struct zerr *err)
+{
+	json_t *ifv = json_object_get(params, "interface");
+	json_t *tv = json_object_get(params, "types"), *v;
+	struct api_monitor m = { .types = API_EV_ALL };
+	size_t i;
+
+	if (ifv && !json_is_null(ifv)) {
+		if (!json_is_string(ifv) || !ifname_valid(json_string_value(ifv))) {
+			invalid_param(err, "interface");
+			return NULL;
+		}
+		snprintf(m.ifname, sizeof(m.ifname), "%s", json_string_value(ifv));
+	}
+	if (tv && !json_is_null(tv)) {
+		if (!json_is_array(tv) || !json_array_size(tv))
+			goto bad_types;
+		m.types = 0;
+		json_array_foreach(tv, i, v) {
+			unsigned t = 0;
+
+			while (t < 3 && !(json_is_string(v) &&
+					  !strcmp(json_string_value(v), event_types[t])))
+				t++;
+			if (t == 3)
+				goto bad_types;
+			m.types |= 1u << t;
+		}
+	}
+	if (get_service(params, &m.service_id, err))
+		return NULL;
+	if (!a->ops.monitor || !a->caller || !a->caller->conn)
+		return not_here(err, ZFWD_METHOD("Monitor"));
+	if (a->ops.monitor(a->ops.ctx, a->caller->conn, &m, err))
+		return NULL;
+	return json_pack("{s:s}", "type", "monitoring");
+
+bad_types:
+	zerr_set(err, VARLINK_ERR_INVALID_PARAMETER,
+		 json_pack("{s:s,s:s}", "parameter", "types", "reason",
+			   "a non-empty list of intercept, drop, interface"));
+	return NULL;
+}
+
+/* What each reason means for zfwd_packets_total. */
+static const char *reason_verdict(int r)
+{
+	switch (r) {
+	case ZFWD_R_TPROXY:
+		return "tproxy";
+	case ZFWD_R_DROP_RULE: case ZFWD_R_DROP_DEFAULT: case ZFWD_R_DROP_NO_LISTENER:
+	case ZFWD_R_DROP_ASSIGN: case ZFWD_R_DROP_MALFORMED: case ZFWD_R_DROP_IPV6:
+	case ZFWD_R_DROP_ICMP:
+		return "drop";
+	}
+	return "pass";
+}
+
+static uint64_t counter_of(const json_t *counters, int r)
+{
+	json_int_t v = json_integer_value(json_object_get(counters, reason_names[r]));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+static void metrics_ifaces(struct api *a, struct prom *p)
+{
+	static const char *const verdicts[] = { "pass", "drop", "tproxy" };
+	json_t *ifs = a->ops.list_ifaces ? a->ops.list_ifaces(a->ops.ctx, NULL) : NULL;
+	json_t *l;
+	unsigned attached = 0;
+	size_t i;
+
+	json_array_foreach(ifs, i, l) {
+		json_t *at = json_object_get(l, "attached");
+
+		attached += json_is_true(json_object_get(at, "ingress")) ||
+			    json_is_true(json_object_get(at, "egress"));
+	}
+	prom_family(p, "zfwd_interfaces_attached", "gauge",
+		    "Managed interfaces with a zfwd program attached.");
+	prom_sample(p, "zfwd_interfaces_attached", attached, NULL);
+	prom_family(p, "zfwd_packets_total", "counter",
+		    "Packets the programs decided, by interface, direction and verdict.");
+	json_array_foreach(ifs, i, l) {
+		const char *name = json_string_value(json_object_get(l, "name"));
+		json_t *c = json_object_get(l, "counters");
+
+		for (size_t k = 0; k < 3; k++) {
+			uint64_t n = 0;
+
+			for (int r = 0; r < ZFWD_R_MAX; r++)
+				if (r != ZFWD_R_EGRESS && !strcmp(reason_verdict(r), verdicts[k]))
+					n += counter_of(c, r);
+			prom_sample(p, "zfwd_packets_total", n, "ifname", name, "direction",
+				    "ingress", "verdict", verdicts[k], NULL);
+		}
+		prom_sample(p, "zfwd_packets_total", counter_of(c, ZFWD_R_EGRESS), "ifname",
+			    name, "direction", "egress", "verdict", "pass", NULL);
+	}
+	prom_family(p, "zfwd_drops_total", "counter",
+		    "Packets dropped on ingress, by interface and reason.");
+	json_array_foreach(ifs, i, l) {
+		const char *name = json_string_value(json_object_get(l, "name"));
+		json_t *c = json_object_get(l, "counters");
+
+		for (int r = 0; r < ZFWD_R_MAX; r++)
+			if (!strcmp(reason_verdict(r), "drop"))
+				prom_sample(p, "zfwd_drops_total", counter_of(c, r), "ifname", name,
+					    "reason", reason_names[r], NULL);
+	}
+	json_decref(ifs);
+}
+
+static void metrics_rules(struct api *a, struct prom *p, bool per_rule)
+{
+	const struct engine *e = a->eng;
+	json_t *owners = owner_counts(e), *o;
+	struct entry **v;
+	size_t i, n;
+
+	prom_family(p, "zfwd_rules", "gauge", "Rules held, all owners.");
+	prom_sample(p, "zfwd_rules", e->rs.n_entries, NULL);
+	prom_family(p, "zfwd_rules_max", "gauge", "The rule limit (limits.rules).");
+	prom_sample(p, "zfwd_rules_max", e->lim.rules, NULL);
+	prom_family(p, "zfwd_owner_rules", "gauge", "Rules held, by owner.");
+	json_array_foreach(owners, i, o)
+		prom_sample(p, "zfwd_owner_rules",
+			    (uint64_t)json_integer_value(json_object_get(o, "rules")), "owner",
+			    json_string_value(json_object_get(o, "owner")), NULL);
+	json_decref(owners);
+	if (!per_rule)
+		return;
+	v = ruleset_entries_sorted(&e->rs, &n);
+	if (!v) {
+		p->failed = true;
+		return;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		const char *name = pass ? "zfwd_rule_bytes_total" : "zfwd_rule_packets_total";
+
+		prom_family(p, name, "counter",
+			    pass ? "Bytes of packets a rule decided (rules with the same match "
+				   "share a counter)."
+				 : "Packets a rule decided (rules with the same match share a "
+				   "counter).");
+		for (i = 0; i < n; i++) {
+			const struct rule *r = &v[i]->r;
+			uint64_t packets = 0, bytes = 0;
+			char dst[64], src[64], ports[16];
+
+			if (a->ops.rule_stats)
+				a->ops.rule_stats(a->ops.ctx, v[i]->cm->slot, &packets, &bytes);
+			prefix_format(&r->m.dst, dst, sizeof(dst));
+			prefix_format(&r->m.src, src, sizeof(src));
+			snprintf(ports, sizeof(ports), "%u-%u", r->m.port_lo, r->m.port_hi);
+			prom_sample(p, name, pass ? bytes : packets, "owner", v[i]->owner,
+				    "protocol", proto_name(r->m.proto), "destination", dst, "source",
+				    src, "ports", ports, "action", action_name(r->action),
+				    "service_id", r->service_id ? r->service_id : "", NULL);
+		}
+	}
+	free(v);
+}
+
+static void metrics_api(struct api *a, struct prom *p)
+{
+	prom_family(p, "zfwd_api_requests_total", "counter",
+		    "API calls by method and error (empty for success).");
+	for (size_t i = 0; i < a->n_counts; i++)
+		prom_sample(p, "zfwd_api_requests_total", a->counts[i].n, "method",
+			    a->counts[i].method, "error",
+			    a->counts[i].error ? a->counts[i].error : "", NULL);
+	prom_family(p, "zfwd_api_denied_total", "counter",
+		    "Calls refused with PermissionDenied (read-only callers).");
+	prom_sample(p, "zfwd_api_denied_total", a->denied, NULL);
+}
+
+static void metrics_daemon(const struct api_stats *st, struct prom *p)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} fams[] = {
+#define F(n, t, h, f) { n, t, h, offsetof(struct api_stats, f) }
+		F("zfwd_api_connections", "gauge", "API connections open.", connections),
+		F("zfwd_api_connections_refused_total", "counter",
+		  "API connections refused at the connection limit.", refused),
+		F("zfwd_api_idle_closed_total", "counter",
+		  "API connections closed after limits.idle_timeout of silence.", idle_closed),
+		F("zfwd_monitors", "gauge", "Monitor clients connected.", monitors),
+		F("zfwd_events_delivered_total", "counter", "Events sent to Monitor clients.",
+		  events_delivered),
+		F("zfwd_events_missed_total", "counter",
+		  "Events slow Monitor clients missed (their backlog was full).", events_missed),
+		F("zfwd_events_lost_total", "counter",
+		  "Events the programs could not emit: the ring buffer was full.", events_lost),
+		F("zfwd_netlink_overruns_total", "counter",
+		  "Netlink overruns: lost link events, each repaired by a full dump.",
+		  netlink_overruns),
+#undef F
+	};
+
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		prom_family(p, fams[i].name, fams[i].type, fams[i].help);
+		prom_sample(p, fams[i].name, *(const uint64_t *)((const char *)st + fams[i].off),
+			    NULL);
+	}
+}
+
+char *api_metrics(struct api *a, bool rules)
+{
+	struct prom p = { 0 };
+
+	prom_family(&p, "zfwd_build_info", "gauge", "The running zfwd; the value is 1.");
+	prom_sample(&p, "zfwd_build_info", 1, "version", ZFWD_VERSION, NULL);
+	metrics_rules(a, &p, rules);
+	metrics_ifaces(a, &p);
+	metrics_api(a, &p);
+	prom_family(&p, "zfwd_kernel_ops_total", "counter",
+		    "Kernel map operations made to apply rule changes.");
+	prom_sample(&p, "zfwd_kernel_ops_total", a->eng->kernel_ops, NULL);
+	if (a->ops.stats) {
+		struct api_stats st = { 0 };
+
+		a->ops.stats(a->ops.ctx, &st);
+		metrics_daemon(&st, &p);
+	}
+	return prom_finish(&p);
+}
+
+static json_t *m_get_metrics(struct api *a, json_t *params, struct zerr *err)
+{
+	json_t *rv = json_object_get(params, "rules");
+	char *text;
+	json_t *r;
+
+	if (rv && !json_is_null(rv) && !json_is_boolean(rv)) {
+		invalid_param(err, "rules");
+		return NULL;
+	}
+	text = api_metrics(a, json_is_true(rv));
+	if (!text)
+		return NULL;
+	r = json_pack("{s:s}", "text", text);
+	free(text);
+	return r;
+}
+
 static json_t *m_get_info(struct api *a, json_t *params, struct zerr *err)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:[s,s]}", "vendor", "zfwd", "product", "zfwd",
@@ -453,19 +729,23 @@ static const char *const p_list[] = { "owner", "service_id", "destination", NULL
 static const char *const p_iface[] = { "interface", NULL };
 static const char *const p_list_ifaces[] = { "name", NULL };
 static const char *const p_set_iface[] = { "name", "options", "reset", NULL };
+static const char *const p_monitor[] = { "interface", "types", "service_id", NULL };
+static const char *const p_metrics[] = { "rules", NULL };
 
 static const struct method methods[] = {
-	{ VARLINK_SERVICE ".GetInfo", m_get_info, p_none },
-	{ VARLINK_SERVICE ".GetInterfaceDescription", m_get_iface_desc, p_iface },
-	{ ZFWD_METHOD("GetStatus"), m_get_status, p_none },
-	{ ZFWD_METHOD("AddRules"), m_add_rules, p_add_rules },
-	{ ZFWD_METHOD("RemoveRules"), m_remove_rules, p_remove },
-	{ ZFWD_METHOD("SyncRules"), m_sync_rules, p_add },
-	{ ZFWD_METHOD("Validate"), m_validate, p_add },
-	{ ZFWD_METHOD("ListRules"), m_list_rules, p_list },
-	{ ZFWD_METHOD("FlushRules"), m_flush_rules, p_owner },
-	{ ZFWD_METHOD("ListInterfaces"), m_list_ifaces, p_list_ifaces },
-	{ ZFWD_METHOD("SetInterface"), m_set_iface, p_set_iface },
+	{ VARLINK_SERVICE ".GetInfo", m_get_info, p_none, false, false },
+	{ VARLINK_SERVICE ".GetInterfaceDescription", m_get_iface_desc, p_iface, false, false },
+	{ ZFWD_METHOD("GetStatus"), m_get_status, p_none, false, false },
+	{ ZFWD_METHOD("AddRules"), m_add_rules, p_add_rules, true, false },
+	{ ZFWD_METHOD("RemoveRules"), m_remove_rules, p_remove, true, false },
+	{ ZFWD_METHOD("SyncRules"), m_sync_rules, p_add, true, false },
+	{ ZFWD_METHOD("Validate"), m_validate, p_add, false, false },
+	{ ZFWD_METHOD("ListRules"), m_list_rules, p_list, false, false },
+	{ ZFWD_METHOD("FlushRules"), m_flush_rules, p_owner, true, false },
+	{ ZFWD_METHOD("ListInterfaces"), m_list_ifaces, p_list_ifaces, false, false },
+	{ ZFWD_METHOD("SetInterface"), m_set_iface, p_set_iface, true, false },
+	{ ZFWD_METHOD("Monitor"), m_monitor, p_monitor, false, true },
+	{ ZFWD_METHOD("GetMetrics"), m_get_metrics, p_metrics, false, false },
 };
 
 const char *const *api_methods(void)
@@ -493,7 +773,43 @@ static bool known_param(const struct method *m, const char *key)
 	return false;
 }
 
-json_t *api_call(struct api *a, const struct vl_call *call, const struct ucred *cred)
+bool api_method_writes(const char *method)
+{
+	const struct method *m = find_method(method);
+
+	return m && m->writes;
+}
+
+/* Counts one call of @method ending in @error (NULL: success). */
+static void count(struct api *a, const char *method, const char *error)
+{
+	struct api_count *c;
+
+	for (size_t i = 0; i < a->n_counts; i++) {
+		c = &a->counts[i];
+		if (!strcmp(c->method, method) &&
+		    (error ? c->error && !strcmp(c->error, error) : !c->error)) {
+			c->n++;
+			return;
+		}
+	}
+	/* Methods and errors are static strings; unknown methods are
+	 * counted under one name, so the table stays small. */
+	c = realloc(a->counts, (a->n_counts + 1) * sizeof(*c));
+	if (!c)
+		return;
+	a->counts = c;
+	a->counts[a->n_counts++] = (struct api_count){ method, error, 1 };
+}
+
+void api_free(struct api *a)
+{
+	free(a->counts);
+	a->counts = NULL;
+	a->n_counts = 0;
+}
+
+json_t *api_call(struct api *a, const struct vl_call *call, const struct api_peer *peer)
 {
 	const struct method *m = find_method(call->method);
 	struct zerr err = { 0 };
@@ -506,10 +822,24 @@ json_t *api_call(struct api *a, const struct vl_call *call, const struct ucred *
 			 json_pack("{s:s}", "method", call->method));
 		goto out;
 	}
-	if (call->more || call->upgrade) {
-		/* No method of this interface streams or upgrades yet. */
+	if (peer && m->writes && !peer->can_write) {
+		a->denied++;
+		if (peer->denial_logged && !*peer->denial_logged) {
+			*peer->denial_logged = true;
+			log_notice("uid %d (pid %d) may only read: %s refused (further refusals "
+				   "on this connection are counted, not logged)",
+				   (int)peer->uid, (int)peer->pid, m->name);
+		}
+		zerr_set(&err, VARLINK_ERR_PERMISSION_DENIED, NULL);
+		goto out;
+	}
+	if (m->streams && (!call->more || call->oneway)) {
+		zerr_set(&err, VARLINK_ERR_EXPECTED_MORE, NULL);
+		goto out;
+	}
+	if ((!m->streams && call->more) || call->upgrade) {
 		zerr_set(&err, VARLINK_ERR_INVALID_PARAMETER,
-			 json_pack("{s:s}", "parameter", call->more ? "more" : "upgrade"));
+			 json_pack("{s:s}", "parameter", call->upgrade ? "upgrade" : "more"));
 		goto out;
 	}
 	json_object_foreach(call->params, key, v) {
@@ -518,19 +848,22 @@ json_t *api_call(struct api *a, const struct vl_call *call, const struct ucred *
 			goto out;
 		}
 	}
+	a->caller = peer;
 	reply = m->fn(a, call->params, &err);
+	a->caller = NULL;
 	if (!reply && !err.name)
 		zerr_set(&err, ZFWD_ERR_SYSTEM, json_pack("{s:s}", "reason", "out of memory"));
 out:
+	count(a, m ? m->name : "(unknown)", err.name);
 	if (err.name) {
 		a->errors++;
 		json_decref(reply);
-		log_debug("%s from uid %d: %s", call->method, cred ? (int)cred->uid : -1,
+		log_debug("%s from uid %d: %s", call->method, peer ? (int)peer->uid : -1,
 			  err.name);
 		reply = vl_error(err.name, err.params);
 		err.params = NULL;
 	} else {
-		reply = vl_reply(reply, false);
+		reply = vl_reply(reply, m->streams);
 	}
 	zerr_clear(&err);
 	if (call->oneway) {

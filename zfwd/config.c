@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +88,7 @@ void iface_opts_default(struct iface_opts *o)
 	o->ssh = true;
 	o->ipv6 = true;
 	o->egress = true;
+	o->events = false;
 }
 
 static int get_bool(json_t *obj, const char *key, const char *where, bool *out, char *why,
@@ -102,7 +105,7 @@ static int get_bool(json_t *obj, const char *key, const char *where, bool *out, 
 }
 
 static const char *const opt_keys[] = {
-	"role", "default_action", "icmp_echo", "ssh", "ipv6", "egress", NULL,
+	"role", "default_action", "icmp_echo", "ssh", "ipv6", "egress", "events", NULL,
 };
 
 int iface_opts_parse(const json_t *obj_, const char *where, const char *const *extra,
@@ -142,7 +145,8 @@ int iface_opts_parse(const json_t *obj_, const char *where, const char *const *e
 	if ((ret = get_bool(obj, "icmp_echo", where, &out->icmp_echo, why, n)) ||
 	    (ret = get_bool(obj, "ssh", where, &out->ssh, why, n)) ||
 	    (ret = get_bool(obj, "ipv6", where, &out->ipv6, why, n)) ||
-	    (ret = get_bool(obj, "egress", where, &out->egress, why, n)))
+	    (ret = get_bool(obj, "egress", where, &out->egress, why, n)) ||
+	    (ret = get_bool(obj, "events", where, &out->events, why, n)))
 		return ret;
 	return 0;
 }
@@ -153,7 +157,8 @@ struct zfwd_iface_val iface_opts_val(const struct iface_opts *o)
 		.role = o->role,
 		.default_action = o->default_action,
 		.flags = (o->icmp_echo ? ZFWD_IF_ICMP_ECHO : 0) | (o->ssh ? ZFWD_IF_SSH : 0) |
-			 (o->ipv6 ? ZFWD_IF_IPV6 : 0) | (o->egress ? ZFWD_IF_EGRESS : 0),
+			 (o->ipv6 ? ZFWD_IF_IPV6 : 0) | (o->egress ? ZFWD_IF_EGRESS : 0) |
+			 (o->events ? ZFWD_IF_EVENTS : 0),
 	};
 
 	return v;
@@ -161,11 +166,11 @@ struct zfwd_iface_val iface_opts_val(const struct iface_opts *o)
 
 json_t *iface_opts_json(const struct iface_opts *o)
 {
-	return json_pack("{s:s,s:s,s:b,s:b,s:b,s:b}", "role",
+	return json_pack("{s:s,s:s,s:b,s:b,s:b,s:b,s:b}", "role",
 			 o->role == ZFWD_ROLE_INTERNAL ? "internal" : "external",
 			 "default_action", o->default_action == ZFWD_ACT_PASS ? "pass" : "drop",
 			 "icmp_echo", o->icmp_echo, "ssh", o->ssh, "ipv6", o->ipv6,
-			 "egress", o->egress);
+			 "egress", o->egress, "events", o->events);
 }
 
 static int parse_iface(json_t *o, size_t i, struct cfg_iface *ci, char *why,
@@ -209,13 +214,14 @@ static void set_defaults(struct config *c)
 	c->max_message = ZFWD_DEFAULT_MAX_MESSAGE;
 	c->max_clients = 256;
 	c->netlink_rcvbuf = 4u << 20;
+	c->idle_timeout = 300;
 }
 
 static int parse_root(json_t *root, struct config *c, char *why, size_t n)
 {
 	static const char *const keys[] = {
 		"interfaces", "socket", "pin_root", "state_dir", "tproxy", "limits",
-		"conntrack", NULL,
+		"conntrack", "api_group", "metrics_listen", NULL,
 	};
 	static const char *const ckeys[] = {
 		"tcp_established", "tcp_transitory", "udp", "icmp", "size", NULL,
@@ -223,7 +229,7 @@ static int parse_root(json_t *root, struct config *c, char *why, size_t n)
 	static const char *const tkeys[] = { "mark", "mark_mask", "table", "rule_priority", NULL };
 	static const char *const lkeys[] = {
 		"rules", "prefixes", "leaves", "max_message", "max_clients", "netlink_rcvbuf",
-		NULL,
+		"idle_timeout", NULL,
 	};
 	json_t *v, *o;
 	size_t i;
@@ -248,6 +254,27 @@ static int parse_root(json_t *root, struct config *c, char *why, size_t n)
 			if (ret)
 				return ret;
 		}
+	}
+	v = json_object_get(root, "api_group");
+	if (v) {
+		const char *g = json_string_value(v);
+
+		if (!g || !*g || strlen(g) > 32 || strchr(g, ':') || strchr(g, '/'))
+			return bad(why, n, "api_group: must be a group name");
+		c->api_group = strdup(g);
+		if (!c->api_group)
+			return -ENOMEM;
+	}
+	v = json_object_get(root, "metrics_listen");
+	if (v && !json_is_null(v)) {
+		const char *l = json_string_value(v);
+
+		if (!l || config_loopback_addr(l, NULL, NULL))
+			return bad(why, n, "metrics_listen: must be a loopback address and port, "
+				   "e.g. 127.0.0.1:9310 or [::1]:9310");
+		c->metrics_listen = strdup(l);
+		if (!c->metrics_listen)
+			return -ENOMEM;
 	}
 	if ((ret = get_path(root, "socket", &c->socket, why, n)) ||
 	    (ret = get_path(root, "pin_root", &c->pin_root, why, n)) ||
@@ -294,7 +321,9 @@ static int parse_root(json_t *root, struct config *c, char *why, size_t n)
 		    (ret = get_u32(o, "max_message", "limits", 4096, 1u << 30, &msg, why, n)) ||
 		    (ret = get_u32(o, "max_clients", "limits", 1, 65536, &c->max_clients, why, n)) ||
 		    (ret = get_u32(o, "netlink_rcvbuf", "limits", 4096, 1u << 30,
-				   &c->netlink_rcvbuf, why, n)))
+				   &c->netlink_rcvbuf, why, n)) ||
+		    (ret = get_u32(o, "idle_timeout", "limits", 0, 86400, &c->idle_timeout, why,
+				   n)))
 			return ret;
 		c->max_message = msg;
 	}
@@ -321,7 +350,9 @@ int config_parse(const char *text, size_t len, struct config *c, char *why,
 		c->pin_root = strdup(ZFWD_DEFAULT_PIN_ROOT);
 	if (!ret && !c->state_dir)
 		c->state_dir = strdup(ZFWD_DEFAULT_STATE_DIR);
-	if (!ret && (!c->socket || !c->pin_root || !c->state_dir))
+	if (!ret && !c->api_group)
+		c->api_group = strdup("zfwd");
+	if (!ret && (!c->socket || !c->pin_root || !c->state_dir || !c->api_group))
 		ret = -ENOMEM;
 	if (ret)
 		config_free(c);
@@ -381,7 +412,52 @@ void config_free(struct config *c)
 	free(c->socket);
 	free(c->pin_root);
 	free(c->state_dir);
+	free(c->api_group);
+	free(c->metrics_listen);
 	memset(c, 0, sizeof(*c));
+}
+
+int config_loopback_addr(const char *s, struct sockaddr_storage *out, socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(s, ':');
+	struct sockaddr_in v4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
+	size_t hl;
+	long port;
+	char *end;
+
+	if (!colon || colon == s)
+		return -EINVAL;
+	port = strtol(colon + 1, &end, 10);
+	if (*end || port < 1 || port > 65535)
+		return -EINVAL;
+	hl = colon - s;
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &v6.sin6_addr) != 1 ||
+		    !IN6_IS_ADDR_LOOPBACK(&v6.sin6_addr))
+			return -EINVAL;
+		v6.sin6_port = htons(port);
+		if (out) {
+			memcpy(out, &v6, sizeof(v6));
+			*len = sizeof(v6);
+		}
+		return 0;
+	}
+	if (inet_pton(AF_INET, host, &v4.sin_addr) != 1 ||
+	    (ntohl(v4.sin_addr.s_addr) >> 24) != 127)
+		return -EINVAL;
+	v4.sin_port = htons(port);
+	if (out) {
+		memcpy(out, &v4, sizeof(v4));
+		*len = sizeof(v4);
+	}
+	return 0;
 }
 
 const struct cfg_iface *config_match_iface(const struct config *c,

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <sys/socket.h>
 
 #include "engine.h"
 
@@ -19,6 +20,7 @@ struct iface_opts {
 	bool ssh;               /* admit tcp/22 to own addresses (default on) */
 	bool ipv6;              /* allow IPv6 at all (default on) */
 	bool egress;            /* track flows leaving (default on) */
+	bool events;            /* per-packet events even with no monitor */
 };
 
 struct cfg_iface {
@@ -46,6 +48,9 @@ struct config {
 	size_t max_message;
 	uint32_t max_clients;
 	uint32_t netlink_rcvbuf;   /* bytes; bursts beyond it cost a re-dump */
+	uint32_t idle_timeout;     /* seconds a silent client may stay; 0: no limit */
+	char *api_group;           /* members may change rules (besides root) */
+	char *metrics_listen;      /* "127.0.0.1:9310": HTTP /metrics; NULL: off */
 };
 
 /* The configuration used when no file exists: manages no interface. */
@@ -64,6 +69,9 @@ void config_free(struct config *c);
 const struct cfg_iface *config_match_iface(const struct config *c,
 					   const char *ifname);
 void iface_opts_default(struct iface_opts *o);
+/* "127.0.0.1:PORT" or "[::1]:PORT" (any 127/8 address): 0 and the
+ * address (when @out), or -EINVAL for anything that is not loopback. */
+int config_loopback_addr(const char *s, struct sockaddr_storage *out, socklen_t *len);
 /* Reads option keys of @o (role, default_action, icmp_echo, ssh, ipv6,
  * egress) from @obj into @out; other keys are left to the caller, who
  * passes the ones allowed besides in @extra (NULL-terminated). */

@@ -17,8 +17,11 @@ static void client_free(struct client *c)
 {
 	struct control *ctl = c->ctl;
 
+	if (ctl->on_close)
+		ctl->on_close(ctl->handler_ctx, c);
 	ev_io_stop(ctl->loop, &c->rio);
 	ev_io_stop(ctl->loop, &c->wio);
+	ev_timer_stop(ctl->loop, &c->idle);
 	close(c->fd);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -120,6 +123,9 @@ void control_reply(struct client *c, json_t *msg)
 	memcpy(c->out + c->out_len, s, len);
 	c->out_len += len;
 	free(s);
+	/* Replies queued outside a call (Monitor events) go out when the
+	 * socket is writable. */
+	update_watchers(c);
 }
 
 static int process(struct client *c);
@@ -183,6 +189,8 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct client *c = w->data;
 
+	if (c->ctl->idle_timeout > 0)
+		ev_timer_again(loop, &c->idle);
 	for (;;) {
 		char *where;
 		size_t room;
@@ -218,6 +226,48 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 		if (process(c) < 0 || !c->reading)
 			return;
 	}
+}
+
+static void on_idle(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct client *c = w->data;
+
+	if (c->streaming)
+		return; /* waiting for events is not idleness; stays armed */
+	c->ctl->idle_closed++;
+	log_debug("uid %u: idle for %.0fs: disconnecting", c->cred.uid, c->ctl->idle_timeout);
+	client_free(c);
+}
+
+size_t control_backlog(const struct client *c)
+{
+	return c->out_len - c->out_off;
+}
+
+void control_set_access(struct control *ctl, gid_t write_gid, double idle_timeout)
+{
+	ctl->write_gid = write_gid;
+	ctl->idle_timeout = idle_timeout;
+}
+
+/* Root, or the API group as primary or supplementary group. */
+static bool may_write(const struct control *ctl, int fd, const struct ucred *cred)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (cred->uid == 0)
+		return true;
+	if (ctl->write_gid == (gid_t)-1)
+		return false;
+	if (cred->gid == ctl->write_gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
+		return false; /* more than 256 groups, or unknown: read only */
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == ctl->write_gid)
+			return true;
+	return false;
 }
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
@@ -259,10 +309,17 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			c->cred.uid = (uid_t)-1;
 			c->cred.gid = (gid_t)-1;
 		}
+		c->can_write = may_write(ctl, fd, &c->cred);
 		vl_buf_init(&c->in, ctl->max_message);
 		ev_io_init(&c->rio, on_read, fd, EV_READ);
 		ev_io_init(&c->wio, on_write, fd, EV_WRITE);
 		c->rio.data = c->wio.data = c;
+		ev_init(&c->idle, on_idle);
+		c->idle.data = c;
+		if (ctl->idle_timeout > 0) {
+			c->idle.repeat = ctl->idle_timeout;
+			ev_timer_again(loop, &c->idle);
+		}
 		c->next = ctl->clients;
 		if (ctl->clients)
 			ctl->clients->prev = c;
@@ -289,6 +346,7 @@ int control_init(struct control *ctl, struct ev_loop *loop, size_t max_clients,
 	ctl->lfd = -1;
 	ctl->max_clients = max_clients;
 	ctl->max_message = max_message;
+	ctl->write_gid = (gid_t)-1;
 	ctl->handler = h;
 	ctl->handler_ctx = ctx;
 	ev_init(&ctl->accept_retry, on_accept_retry);
@@ -368,9 +426,38 @@ int control_listen(struct control *ctl, const char *path)
 		close(fd);
 		return err;
 	}
+	/* The API group's members may connect (and then change rules). */
+	if (ctl->write_gid != (gid_t)-1 && chown(path, (uid_t)-1, ctl->write_gid))
+		log_warn("%s: cannot give the socket to gid %u: %s", path,
+			 (unsigned)ctl->write_gid, strerror(errno));
 	ctl->lfd = fd;
 	ctl->own_path = true;
 	ctl->path = strdup(path);
+	ev_io_init(&ctl->accept_io, on_accept, fd, EV_READ);
+	ctl->accept_io.data = ctl;
+	ev_io_start(ctl->loop, &ctl->accept_io);
+	return 0;
+}
+
+int control_adopt(struct control *ctl, int fd)
+{
+	struct sockaddr_un sa = { 0 };
+	socklen_t len = sizeof(sa);
+	int type = 0, listening = 0;
+	socklen_t tl = sizeof(type), ll = sizeof(listening);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ll) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len))
+		return -errno;
+	if (sa.sun_family != AF_UNIX || type != SOCK_STREAM || !listening)
+		return -ENOTSOCK;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC))
+		return -errno;
+	ctl->lfd = fd;
+	ctl->own_path = false;
+	ctl->path = strdup(sa.sun_path[0] ? sa.sun_path : "(abstract)");
 	ev_io_init(&ctl->accept_io, on_accept, fd, EV_READ);
 	ctl->accept_io.data = ctl;
 	ev_io_start(ctl->loop, &ctl->accept_io);

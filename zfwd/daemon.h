@@ -12,9 +12,12 @@
 #include "control.h"
 #include "dataplane.h"
 #include "engine.h"
+#include "events.h"
+#include "httpd.h"
 #include "journal.h"
 #include "links.h"
 #include "nlwatch.h"
+#include "sdnotify.h"
 
 /* Options SetInterface gave a name; they outlive restarts (state file). */
 struct override {
@@ -31,12 +34,18 @@ struct daemon {
 	struct dataplane dp;
 	struct api api;
 	struct control ctl;
+	struct events ev;
+	struct httpd httpd;      /* metrics_listen */
 	struct links links;
 	struct nlwatch nlw;
 	struct override *overrides;
 	size_t n_overrides;
 	struct ev_loop *loop;
 	ev_signal sig_term, sig_int, sig_hup;
+	struct sdnotify sdn;
+	ev_timer heartbeat;      /* WATCHDOG=1 and STATUS= to systemd */
+	char last_status[160];
+	bool socket_activated;
 	bool route_installed;   /* the fwmark rule and local route */
 };
 

@@ -138,7 +138,7 @@ int dp_open(struct dataplane *dp, const struct dp_opts *o)
 
 	memset(dp, 0, sizeof(*dp));
 	dp->rstats_fd = dp->istats_fd = dp->meta_fd = -1;
-	dp->ct_fd = dp->settings_fd = dp->addrs_fd = -1;
+	dp->ct_fd = dp->settings_fd = dp->addrs_fd = dp->events_fd = dp->gstats_fd = -1;
 	err = mkdir_p(o->pin_root, 0700);
 	if (err) {
 		log_err("cannot create pin root %s: %s", o->pin_root, strerror(-err));
@@ -183,6 +183,8 @@ int dp_open(struct dataplane *dp, const struct dp_opts *o)
 	dp->ct_fd = bpf_map__fd(s->maps.zfwd_ct);
 	dp->settings_fd = bpf_map__fd(s->maps.zfwd_settings);
 	dp->addrs_fd = bpf_map__fd(s->maps.zfwd_addrs);
+	dp->events_fd = bpf_map__fd(s->maps.zfwd_events);
+	dp->gstats_fd = bpf_map__fd(s->maps.zfwd_gstats);
 
 	dp->ncpus = libbpf_num_possible_cpus();
 	if (dp->ncpus <= 0) {
@@ -230,15 +232,44 @@ int dp_settings(struct dataplane *dp, uint32_t tcp_established, uint32_t tcp_tra
 		uint32_t udp, uint32_t icmp)
 {
 	const __u64 ns = 1000000000ull;
-	struct zfwd_settings st = {
-		.tcp_established_ns = tcp_established * ns,
-		.tcp_transitory_ns = tcp_transitory * ns,
-		.udp_ns = udp * ns,
-		.icmp_ns = icmp * ns,
-	};
+	struct zfwd_settings st = { 0 };
 	__u32 zero = 0;
 
+	/* Keep the monitor count: it is not the config's. */
+	bpf_map_lookup_elem(dp->settings_fd, &zero, &st);
+	st.tcp_established_ns = tcp_established * ns;
+	st.tcp_transitory_ns = tcp_transitory * ns;
+	st.udp_ns = udp * ns;
+	st.icmp_ns = icmp * ns;
 	return bpf_map_update_elem(dp->settings_fd, &zero, &st, BPF_ANY);
+}
+
+int dp_set_monitors(struct dataplane *dp, uint32_t n)
+{
+	struct zfwd_settings st = { 0 };
+	__u32 zero = 0;
+	int err = bpf_map_lookup_elem(dp->settings_fd, &zero, &st);
+
+	if (err)
+		return err;
+	st.monitors = n;
+	return bpf_map_update_elem(dp->settings_fd, &zero, &st, BPF_ANY);
+}
+
+int dp_gstats(struct dataplane *dp, uint64_t *counts)
+{
+	struct zfwd_gstats *v = dp->pcpu;
+	__u32 zero = 0;
+	int err;
+
+	memset(counts, 0, sizeof(uint64_t) * ZFWD_G_MAX);
+	err = bpf_map_lookup_elem(dp->gstats_fd, &zero, dp->pcpu);
+	if (err)
+		return err;
+	for (int c = 0; c < dp->ncpus; c++)
+		for (int g = 0; g < ZFWD_G_MAX; g++)
+			counts[g] += v[c].count[g];
+	return 0;
 }
 
 int dp_addr(struct dataplane *dp, uint32_t ifindex, uint8_t family, const uint8_t *addr,

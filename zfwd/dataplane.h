@@ -19,7 +19,7 @@ struct zfwd_bpf;
 struct dataplane {
 	struct zfwd_bpf *skel;
 	int fd[KM_COUNT];
-	int rstats_fd, istats_fd, meta_fd, ct_fd, settings_fd, addrs_fd;
+	int rstats_fd, istats_fd, meta_fd, ct_fd, settings_fd, addrs_fd, events_fd, gstats_fd;
 	int ncpus;
 	bool adopted;          /* pinned maps existed and matched */
 	void *pcpu;            /* scratch for per-CPU values */
@@ -47,6 +47,11 @@ int dp_addr(struct dataplane *dp, uint32_t ifindex, uint8_t family, const uint8_
 	    bool add);
 /* Removes every address entry of @ifindex. */
 int dp_addrs_flush(struct dataplane *dp, uint32_t ifindex);
+/* How many clients watch events: the programs emit for all interfaces
+ * while this is not 0. */
+int dp_set_monitors(struct dataplane *dp, uint32_t n);
+/* The data plane's global counters (enum zfwd_gstat). */
+int dp_gstats(struct dataplane *dp, uint64_t *counts);
 /* Entries in the flow table, the address table (for tests and status). */
 long dp_count(struct dataplane *dp, const char *map);
 struct kbackend dp_backend(struct dataplane *dp);

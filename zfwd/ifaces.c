@@ -4,6 +4,7 @@
  * addresses, the programs on its hooks. The links module decides when;
  * this file does it. Also the per-name options SetInterface stores.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -67,6 +68,7 @@ static int manage(void *ctx, struct link *l)
 		 l->opts.default_action == ZFWD_ACT_PASS ? "pass" : "drop",
 		 l->opts.icmp_echo ? ", icmp_echo" : "", l->opts.ssh ? ", ssh" : "",
 		 l->opts.ipv6 ? ", ipv6" : "", l->opts.egress ? ", egress" : "");
+	events_interface(&d->ev, l->name, l->ifindex, "managed", NULL);
 	return 0;
 }
 
@@ -85,6 +87,7 @@ static int update(void *ctx, struct link *l, const struct iface_opts *old)
 	if (!l->opts.egress && old->egress && (err = set_egress(d, l)))
 		return err;
 	log_info("%s (ifindex %u): options changed", l->name, l->ifindex);
+	events_interface(&d->ev, l->name, l->ifindex, "options", NULL);
 	return 0;
 }
 
@@ -106,13 +109,23 @@ static void unmanage(void *ctx, struct link *l, bool gone)
 	dp_iface_stats_del(&d->dp, l->ifindex);
 	log_info("%s (ifindex %u): %s", l->name, l->ifindex,
 		 gone ? "gone" : "no longer managed");
+	events_interface(&d->ev, l->name, l->ifindex, gone ? "gone" : "unmanaged", NULL);
 }
 
 static int addr(void *ctx, struct link *l, const struct laddr *a, bool add)
 {
 	struct daemon *d = ctx;
+	char buf[INET6_ADDRSTRLEN + 4];
+	int err;
 
-	return dp_addr(&d->dp, l->ifindex, a->family, a->addr, add);
+	err = dp_addr(&d->dp, l->ifindex, a->family, a->addr, add);
+	if (!err && d->ev.mons) {
+		inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, buf, INET6_ADDRSTRLEN);
+		snprintf(buf + strlen(buf), 5, "/%u", a->prefixlen);
+		events_interface(&d->ev, l->name, l->ifindex,
+				 add ? "address-added" : "address-removed", buf);
+	}
+	return err;
 }
 
 static void changed(void *ctx, const struct link *l)

@@ -58,11 +58,14 @@ static void failed(struct links *ls, const struct link *l, const char *what, int
 	log_err("%s (ifindex %u): %s: %s", l->name, l->ifindex, what, strerror(-err));
 }
 
+/* An option added to struct iface_opts must be compared here. */
+_Static_assert(sizeof(struct iface_opts) == 7, "compare every interface option");
+
 static bool opts_eq(const struct iface_opts *a, const struct iface_opts *b)
 {
 	return a->role == b->role && a->default_action == b->default_action &&
 	       a->icmp_echo == b->icmp_echo && a->ssh == b->ssh && a->ipv6 == b->ipv6 &&
-	       a->egress == b->egress;
+	       a->egress == b->egress && a->events == b->events;
 }
 
 /* Brings one link in line with what is wanted for its name. */

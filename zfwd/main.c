@@ -3,6 +3,7 @@
  * here, before the loop runs; afterwards every failure is one reply. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -168,7 +169,8 @@ static void status(void *ctx, json_t *r)
 	struct daemon *d = ctx;
 
 	json_object_set_new(r, "pin_root", json_string(d->cfg.pin_root));
-	json_object_set_new(r, "socket", json_string(d->cfg.socket));
+	/* The socket served: the service manager's, when it gave one. */
+	json_object_set_new(r, "socket", json_string(d->ctl.path ? d->ctl.path : d->cfg.socket));
 	json_object_set_new(r, "state_dir", json_string(d->cfg.state_dir));
 	json_object_set_new(r, "maps_adopted", json_boolean(d->dp.adopted));
 	json_object_set_new(r, "interfaces", ifaces_list(d, NULL));
@@ -177,6 +179,38 @@ static void status(void *ctx, json_t *r)
 				      "overruns", (json_int_t)d->nlw.overruns, "dumps",
 				      (json_int_t)d->nlw.dumps, "failed_dumps",
 				      (json_int_t)d->nlw.failed_dumps));
+}
+
+static int monitor(void *ctx, void *conn, const struct api_monitor *m, struct zerr *err)
+{
+	struct daemon *d = ctx;
+
+	return events_subscribe(&d->ev, conn, m, err);
+}
+
+static void stats(void *ctx, struct api_stats *s)
+{
+	struct daemon *d = ctx;
+	uint64_t g[ZFWD_G_MAX] = { 0 };
+
+	dp_gstats(&d->dp, g);
+	s->connections = d->ctl.n_clients;
+	s->accepted = d->ctl.accepted;
+	s->refused = d->ctl.refused;
+	s->idle_closed = d->ctl.idle_closed;
+	s->monitors = d->ev.n_mons;
+	s->events_read = d->ev.read;
+	s->events_delivered = d->ev.delivered;
+	s->events_missed = d->ev.missed;
+	s->events_lost = g[ZFWD_G_EVENTS_LOST];
+	s->netlink_overruns = d->nlw.overruns;
+}
+
+static char *render_metrics(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return api_metrics(&d->api, false);
 }
 
 static json_t *list_ifaces(void *ctx, const char *name)
@@ -202,15 +236,68 @@ static void apply_settings(struct daemon *d)
 static void on_call(void *ctx, struct client *c, struct vl_call *call)
 {
 	struct daemon *d = ctx;
-	json_t *reply = api_call(&d->api, call, &c->cred);
+	struct api_peer peer = {
+		.uid = c->cred.uid,
+		.gid = c->cred.gid,
+		.pid = c->cred.pid,
+		.can_write = c->can_write,
+		.denial_logged = &c->denial_logged,
+		.conn = c,
+	};
+	json_t *reply;
 
+	if (c->sub) {
+		/* Its Monitor stream never ends: a reply would be lost
+		 * among the events. */
+		if (!call->oneway)
+			control_reply(c, vl_error(VARLINK_ERR_INVALID_PARAMETER,
+						  json_pack("{s:s,s:s}", "parameter", "more",
+							    "reason",
+							    "this connection streams Monitor "
+							    "events; call on another")));
+		return;
+	}
+	reply = api_call(&d->api, call, &peer);
 	if (reply)
 		control_reply(c, reply);
 }
 
+static void on_client_close(void *ctx, struct client *c)
+{
+	struct daemon *d = ctx;
+
+	if (c->sub)
+		events_unsubscribe(&d->ev, c);
+}
+
+/* STATUS= for systemctl status: what zfwd holds now. */
+static void notify_status(struct daemon *d, bool force)
+{
+	char buf[sizeof(d->last_status)];
+
+	snprintf(buf, sizeof(buf), "%u rules, %zu interfaces managed, %zu clients",
+		 d->eng.rs.n_entries, d->eng.n_ifaces, d->ctl.n_clients);
+	if (!force && !strcmp(buf, d->last_status))
+		return;
+	snprintf(d->last_status, sizeof(d->last_status), "%s", buf);
+	sdnotify_send(&d->sdn, "STATUS=%s", buf);
+}
+
+static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	if (d->sdn.watchdog_usec)
+		sdnotify_send(&d->sdn, "WATCHDOG=1");
+	notify_status(d, false);
+}
+
 static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	struct daemon *d = w->data;
+
 	log_notice("signal %d: stopping (programs and maps stay in force)", w->signum);
+	sdnotify_send(&d->sdn, "STOPPING=1\nSTATUS=stopping; programs and maps stay in force");
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -221,9 +308,11 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 	bool defaulted;
 	char why[256];
 
+	sdnotify_reloading(&d->sdn);
 	if (config_load(d->config_path, &nc, &defaulted, why, sizeof(why))) {
 		log_err("reload: %s: %s; keeping the running configuration",
 			d->config_path, why);
+		sdnotify_send(&d->sdn, "READY=1\nSTATUS=reload failed: %s", why);
 		return;
 	}
 	/* Interfaces and flow timeouts change at run time; paths and
@@ -243,6 +332,23 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 	log_notice("reload: %zu interface entries", d->cfg.n_ifaces);
 	apply_settings(d);
 	links_reevaluate(&d->links);
+	sdnotify_send(&d->sdn, "READY=1");
+	notify_status(d, true);
+}
+
+/* The socket systemd handed over (LISTEN_FDS), if it is ours: fd 3. */
+static int listen_fd(void)
+{
+	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	int fd = -1;
+
+	if (fds && pid && strtol(pid, NULL, 10) == getpid() && strtol(fds, NULL, 10) >= 1)
+		fd = 3; /* SD_LISTEN_FDS_START */
+	/* Not for anything zfwd might start. */
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	return fd;
 }
 
 static struct route_cfg route_cfg_of(const struct config *c)
@@ -423,7 +529,7 @@ static int load_rules(struct daemon *d, bool discard_state)
 static int run(struct daemon *d, const struct opts *o)
 {
 	struct kbackend kb;
-	int err;
+	int err, fd;
 
 	err = bpffs_ensure(d->cfg.pin_root);
 	if (err)
@@ -441,6 +547,11 @@ static int run(struct daemon *d, const struct opts *o)
 	if (err)
 		return err;
 	apply_settings(d);
+	err = events_init(&d->ev, d, d->dp.events_fd);
+	if (err) {
+		log_err("cannot read the event ring buffer: %s", strerror(-err));
+		return err;
+	}
 	kb = dp_backend(&d->dp);
 	err = engine_init(&d->eng, &d->cfg.lim, &kb);
 	if (!err)
@@ -465,22 +576,56 @@ static int run(struct daemon *d, const struct opts *o)
 	d->api.max_message = d->cfg.max_message;
 	d->api.ops = (struct api_ops){ .status = status, .rule_stats = rule_stats,
 				       .list_ifaces = list_ifaces, .set_iface = set_iface,
-				       .ctx = d };
-	err = control_listen(&d->ctl, d->cfg.socket);
-	if (err) {
-		log_err("cannot listen on %s: %s", d->cfg.socket, strerror(-err));
-		return err;
+				       .monitor = monitor, .stats = stats, .ctx = d };
+	d->ctl.on_close = on_client_close;
+	fd = listen_fd();
+	if (fd >= 0) {
+		err = control_adopt(&d->ctl, fd);
+		if (err) {
+			log_err("the socket passed by the service manager is unusable: %s",
+				strerror(-err));
+			return err;
+		}
+		d->socket_activated = true;
+	} else {
+		err = control_listen(&d->ctl, d->cfg.socket);
+		if (err) {
+			log_err("cannot listen on %s: %s", d->cfg.socket, strerror(-err));
+			return err;
+		}
+	}
+	if (d->cfg.metrics_listen) {
+		err = httpd_start(&d->httpd, d->loop, d->cfg.metrics_listen, render_metrics, d);
+		if (err) {
+			log_err("metrics_listen %s: %s", d->cfg.metrics_listen, strerror(-err));
+			return err;
+		}
+		log_info("metrics served at http://%s/metrics", d->cfg.metrics_listen);
 	}
 	ev_signal_init(&d->sig_term, on_stop, SIGTERM);
 	ev_signal_init(&d->sig_int, on_stop, SIGINT);
 	ev_signal_init(&d->sig_hup, on_reload, SIGHUP);
 	d->sig_hup.data = d;
+	d->sig_term.data = d;
+	d->sig_int.data = d;
 	ev_signal_start(d->loop, &d->sig_term);
 	ev_signal_start(d->loop, &d->sig_int);
 	ev_signal_start(d->loop, &d->sig_hup);
 
-	log_notice("zfwd %s ready: %u rules, %zu of %zu interfaces managed, socket %s",
-		   ZFWD_VERSION, d->eng.rs.n_entries, d->eng.n_ifaces, d->links.n, d->cfg.socket);
+	log_notice("zfwd %s ready: %u rules, %zu of %zu interfaces managed, socket %s%s",
+		   ZFWD_VERSION, d->eng.rs.n_entries, d->eng.n_ifaces, d->links.n, d->ctl.path,
+		   d->socket_activated ? " (from the service manager)" : "");
+	sdnotify_send(&d->sdn, "READY=1\nMAINPID=%d", (int)getpid());
+	notify_status(d, true);
+	if (sdnotify_enabled(&d->sdn)) {
+		/* Half the watchdog interval, as systemd asks; otherwise a
+		 * status refresh now and then. */
+		double every = d->sdn.watchdog_usec ? d->sdn.watchdog_usec / 2e6 : 10.0;
+
+		ev_timer_init(&d->heartbeat, on_heartbeat, every, every);
+		d->heartbeat.data = d;
+		ev_timer_start(d->loop, &d->heartbeat);
+	}
 	ev_run(d->loop, 0);
 	return 0;
 }
@@ -529,13 +674,30 @@ int main(int argc, char **argv)
 		log_err("cannot create the event loop");
 		return 1;
 	}
+	if (sdnotify_init(&d.sdn)) {
+		log_err("NOTIFY_SOCKET or WATCHDOG_USEC is malformed");
+		config_free(&d.cfg);
+		return 1;
+	}
 	control_init(&d.ctl, d.loop, d.cfg.max_clients, d.cfg.max_message, on_call, &d);
+	{
+		struct group *g = getgrnam(d.cfg.api_group);
+
+		if (!g)
+			log_notice("group %s does not exist: only root may change rules",
+				   d.cfg.api_group);
+		control_set_access(&d.ctl, g ? g->gr_gid : (gid_t)-1, d.cfg.idle_timeout);
+	}
 	ifaces_init(&d);
 	ret = run(&d, &o);
+	httpd_stop(&d.httpd);
 	control_close(&d.ctl);
+	events_free(&d.ev);
 	nlwatch_stop(&d.nlw);
 	links_free(&d.links);
 	journal_free(&d.jr);
+	sdnotify_close(&d.sdn);
+	api_free(&d.api);
 	free(d.overrides);
 	engine_free(&d.eng);
 	dp_close(&d.dp);

@@ -86,8 +86,12 @@ int ruleset_init(struct ruleset *rs, uint32_t max_rules)
 	rs->max_rules = max_rules;
 	rs->next_seq = 1;
 	rs->freeq = malloc((size_t)max_rules * sizeof(*rs->freeq));
-	if (!rs->freeq)
+	rs->by_slot = calloc(max_rules, sizeof(*rs->by_slot));
+	if (!rs->freeq || !rs->by_slot) {
+		free(rs->freeq);
+		free(rs->by_slot);
 		return -ENOMEM;
+	}
 	for (uint32_t i = 0; i < max_rules; i++)
 		rs->freeq[i] = i;
 	rs->fq_len = max_rules;
@@ -145,7 +149,13 @@ void ruleset_free(struct ruleset *rs)
 	vec_free(&rs->new_names);
 	vec_free(&rs->dead_names);
 	free(rs->freeq);
+	free(rs->by_slot);
 	memset(rs, 0, sizeof(*rs));
+}
+
+const struct cmatch *ruleset_by_slot(const struct ruleset *rs, uint32_t slot)
+{
+	return slot < rs->max_rules ? rs->by_slot[slot] : NULL;
 }
 
 struct entry *ruleset_find_entry(const struct ruleset *rs, const char *owner,
@@ -655,9 +665,14 @@ void ruleset_commit(struct ruleset *rs)
 
 		cm->touched = false;
 		cm->created = false;
-		if (cm->refs)
+		if (cm->refs) {
+			if (cm->slot < rs->max_rules)
+				rs->by_slot[cm->slot] = cm;
 			continue;
+		}
 		if (cm->refs_before && cm->slot != UINT32_MAX) {
+			if (rs->by_slot[cm->slot] == cm)
+				rs->by_slot[cm->slot] = NULL;
 			slot_push_back(rs, cm->slot);
 			rs->n_cmatches--;
 		}

@@ -87,6 +87,8 @@ struct ruleset {
 	 * still holds an old leaf is unlikely to meet a new rule there. */
 	uint32_t *freeq;
 	uint32_t fq_head, fq_len;
+	/* The live match holding each slot (for events naming a slot). */
+	struct cmatch **by_slot;
 	uint64_t name_bits_used;
 	/* Prefix lengths in use per (family, proto), to probe ancestors. */
 	uint32_t len_count[2][2][129];
@@ -132,6 +134,8 @@ void ruleset_abort(struct ruleset *rs);
 int ruleset_claim_slot(struct ruleset *rs, struct cmatch *cm, uint32_t slot);
 int ruleset_claim_name_bit(struct ruleset *rs, const char *name, int bit);
 
+/* The live match in @slot, or NULL. */
+const struct cmatch *ruleset_by_slot(const struct ruleset *rs, uint32_t slot);
 struct entry *ruleset_find_entry(const struct ruleset *rs, const char *owner,
 				 const struct rule_match *m, const char *service_id);
 struct cmatch *ruleset_find_cmatch(const struct ruleset *rs,

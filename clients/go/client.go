@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -53,6 +54,9 @@ type Client struct {
 	// strict makes replies with fields the Go types lack an error
 	// (the golden tests use it to show the types mirror the IDL).
 	strict bool
+	// dial opens a new connection to the daemon; nil means a Unix
+	// dial of path (tests replace it). connect and Monitor use it.
+	dial func(ctx context.Context) (net.Conn, error)
 
 	// mu makes calls one at a time; it guards conn and r.
 	mu   sync.Mutex
@@ -93,12 +97,6 @@ func DialContext(ctx context.Context, path string) (*Client, error) {
 	return c, nil
 }
 
-// newConnClient wraps an established connection (tests).
-func newConnClient(conn net.Conn, path string) *Client {
-	return &Client{path: path, max: MaxMessage, conn: conn, r: bufio.NewReader(conn),
-		live: conn}
-}
-
 // Path is the socket the Client connects to.
 func (c *Client) Path() string {
 	return c.path
@@ -124,12 +122,29 @@ func (c *Client) isClosed() bool {
 	return c.closed
 }
 
-func (c *Client) connect(ctx context.Context) error {
-	var d net.Dialer
-
-	conn, err := d.DialContext(ctx, "unix", c.path)
+// dialConn opens a new connection to the daemon, through c.dial when
+// set.
+func (c *Client) dialConn(ctx context.Context) (net.Conn, error) {
+	var (
+		conn net.Conn
+		err  error
+	)
+	if c.dial != nil {
+		conn, err = c.dial(ctx)
+	} else {
+		var d net.Dialer
+		conn, err = d.DialContext(ctx, "unix", c.path)
+	}
 	if err != nil {
-		return fmt.Errorf("zfwd: connect to %s: %w", c.path, err)
+		return nil, fmt.Errorf("zfwd: connect to %s: %w", c.path, err)
+	}
+	return conn, nil
+}
+
+func (c *Client) connect(ctx context.Context) error {
+	conn, err := c.dialConn(ctx)
+	if err != nil {
+		return err
 	}
 	c.state.Lock()
 	defer c.state.Unlock()
@@ -162,15 +177,18 @@ func (c *Client) drop() {
 type call struct {
 	Method     string `json:"method"`
 	Parameters any    `json:"parameters"`
+	// More asks for a stream of replies ("continues": true on all but
+	// the last); only Monitor sets it.
+	More bool `json:"more,omitempty"`
 }
 
 // encodeCall is the message (NUL excluded) for method with params; nil
-// params are sent as an empty object.
-func encodeCall(method string, params any) ([]byte, error) {
+// params are sent as an empty object. more makes it a streaming call.
+func encodeCall(method string, params any, more bool) ([]byte, error) {
 	if params == nil {
 		params = struct{}{}
 	}
-	b, err := json.Marshal(call{Method: method, Parameters: params})
+	b, err := json.Marshal(call{Method: method, Parameters: params, More: more})
 	if err != nil {
 		return nil, fmt.Errorf("zfwd: %s: encode parameters: %w", method, err)
 	}
@@ -203,8 +221,16 @@ func (e *ProtocolError) Error() string {
 func (e *ProtocolError) Unwrap() error { return e.Err }
 
 // decodeReply turns one message into the reply's parameters (decoded into
-// reply when not nil) or the error it names.
+// reply when not nil) or the error it names. It is the reply of a call
+// without "more": one that continues is a *ProtocolError.
 func decodeReply(method string, msg []byte, reply any, strict bool) error {
+	return decodeMessage(method, msg, reply, strict, false)
+}
+
+// decodeMessage is decodeReply for a call with (streaming) or without
+// "more". A streaming call's replies must all continue: Monitor's stream
+// never ends with a last reply, only with an error or the connection.
+func decodeMessage(method string, msg []byte, reply any, strict, streaming bool) error {
 	var m replyMsg
 
 	if err := json.Unmarshal(msg, &m); err != nil {
@@ -217,10 +243,13 @@ func decodeReply(method string, msg []byte, reply any, strict bool) error {
 	if m.Error != "" {
 		return decodeError(m.Error, params, strict)
 	}
-	if m.Continues {
-		// Never asked for (no call here sets "more"): more replies
+	if m.Continues && !streaming {
+		// Never asked for (the call did not set "more"): more replies
 		// would follow that no call awaits.
 		return &ProtocolError{Method: method, Err: errors.New("a reply that continues")}
+	}
+	if !m.Continues && streaming {
+		return &ProtocolError{Method: method, Err: errors.New("a reply of a stream that does not continue")}
 	}
 	if reply == nil {
 		return nil
@@ -239,18 +268,23 @@ func unmarshal(data []byte, v any, strict bool) error {
 	return d.Decode(v)
 }
 
-// readMessage reads up to the next NUL, which it drops; at most max bytes.
-func (c *Client) readMessage() ([]byte, error) {
+// readMessage reads from r up to the next NUL, which it drops; at most max
+// bytes. The connection ending between messages is io.EOF, inside one
+// io.ErrUnexpectedEOF.
+func readMessage(r *bufio.Reader, max int) ([]byte, error) {
 	var msg []byte
 
 	for {
-		chunk, err := c.r.ReadSlice(0)
-		if len(msg)+len(chunk) > c.max+1 {
+		chunk, err := r.ReadSlice(0)
+		if len(msg)+len(chunk) > max+1 {
 			return nil, ErrMessageTooLarge
 		}
 		msg = append(msg, chunk...)
 		if err == nil {
 			return msg[:len(msg)-1], nil
+		}
+		if errors.Is(err, io.EOF) && len(msg) > 0 {
+			return nil, io.ErrUnexpectedEOF
 		}
 		if !errors.Is(err, bufio.ErrBufferFull) {
 			return nil, err
@@ -265,7 +299,7 @@ func (c *Client) readMessage() ([]byte, error) {
 // deadline and cancellation bound the whole call; a call cut short may
 // still have been applied by the daemon.
 func (c *Client) Call(ctx context.Context, method string, params any, reply any) error {
-	req, err := encodeCall(method, params)
+	req, err := encodeCall(method, params, false)
 	if err != nil {
 		return err
 	}
@@ -335,10 +369,20 @@ func (e *writeError) Unwrap() error { return e.err }
 // bounded by ctx. On any error the connection is closed: part of a call
 // or a reply may be in flight, the stream is out of step.
 func (c *Client) exchange(ctx context.Context, req []byte) ([]byte, error) {
-	conn := c.conn
+	msg, err := exchangeOn(ctx, c.conn, c.r, c.max, req)
+	if err != nil {
+		c.drop()
+	}
+	return msg, err
+}
+
+// exchangeOn sends req (NUL added) on conn and reads one reply from r
+// (conn's reader), bounded by ctx: its deadline is conn's while the call
+// lasts (and stays set after it), its cancellation wakes blocked I/O. A
+// failure to send is a *writeError; a context that ended is its error.
+func exchangeOn(ctx context.Context, conn net.Conn, r *bufio.Reader, max int, req []byte) ([]byte, error) {
 	deadline, _ := ctx.Deadline() // zero: none
 	if err := conn.SetDeadline(deadline); err != nil {
-		c.drop()
 		return nil, &writeError{err}
 	}
 	if ctx.Done() != nil {
@@ -363,11 +407,10 @@ func (c *Client) exchange(ctx context.Context, req []byte) ([]byte, error) {
 		err = &writeError{err}
 	} else {
 		var msg []byte
-		if msg, err = c.readMessage(); err == nil {
+		if msg, err = readMessage(r, max); err == nil {
 			return msg, nil
 		}
 	}
-	c.drop()
 	if cerr := ctx.Err(); cerr != nil {
 		return nil, cerr
 	}

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -512,5 +514,382 @@ func TestCloseEndsACallInFlight(t *testing.T) {
 	err = c.Call(context.Background(), "hang", nil, nil)
 	if !errors.Is(err, ErrClosed) {
 		t.Fatalf("error %v, want ErrClosed", err)
+	}
+}
+
+// monitorPipe is a strict Client whose dial reaches the server end of a
+// net.Pipe, where serve plays the daemon; serve's goroutine ends before
+// the test does.
+func monitorPipe(t *testing.T, serve func(conn net.Conn, r *bufio.Reader)) *Client {
+	t.Helper()
+	cconn, sconn := net.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer sconn.Close()
+		serve(sconn, bufio.NewReader(sconn))
+	}()
+	c := &Client{path: "pipe", max: MaxMessage, strict: true, dial: pipeDialer(cconn)}
+	t.Cleanup(func() {
+		c.Close()
+		cconn.Close()
+		<-done
+	})
+	return c
+}
+
+// sendAll writes each message with its NUL.
+func sendAll(conn net.Conn, msgs ...string) error {
+	for _, m := range msgs {
+		if _, err := conn.Write(append([]byte(m), 0)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readRequest reads one message (NUL removed).
+func readRequest(r *bufio.Reader) (string, error) {
+	b, err := r.ReadBytes(0)
+	if err != nil {
+		return "", err
+	}
+	return string(b[:len(b)-1]), nil
+}
+
+const firstReply = `{"parameters":{"type":"monitoring"},"continues":true}`
+
+// A stream: the first reply, three events, then an error reply that ends
+// it.
+func TestMonitorStream(t *testing.T) {
+	requests := make(chan string, 1)
+	hungUp := make(chan error, 1)
+	c := monitorPipe(t, func(conn net.Conn, r *bufio.Reader) {
+		req, err := readRequest(r)
+		if err != nil {
+			return
+		}
+		requests <- req
+		if err := sendAll(conn, firstReply,
+			`{"parameters":{"type":"intercept","time":1700000000.25,"interface":"eth0",`+
+				`"ifindex":2,"reason":"tproxy","protocol":"tcp","source":"10.10.0.2:40000",`+
+				`"destination":"100.64.0.1:443","rule":{"owner":"ziti",`+
+				`"destination":"100.64.0.0/24","service_id":"3Kd9aPq2","service_name":"web"}},`+
+				`"continues":true}`,
+			`{"parameters":{"type":"drop","time":1700000001.5,"interface":"eth0","ifindex":2,`+
+				`"reason":"drop_default","protocol":"udp","source":"10.10.0.2:5353",`+
+				`"destination":"10.20.0.2:53","missed":4},"continues":true}`,
+			`{"parameters":{"type":"interface","time":1700000002,"interface":"eth0",`+
+				`"ifindex":2,"change":"address-added","address":"10.10.0.9/24"},"continues":true}`,
+			`{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"types"}}`,
+		); err != nil {
+			return
+		}
+		// The client hangs up after the error.
+		_, err = r.ReadByte()
+		hungUp <- err
+	})
+	m, err := c.Monitor(testCtx(t), MonitorFilter{Types: []string{EventIntercept, EventDrop,
+		EventInterface}, ServiceID: "3Kd9aPq2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	want := `{"method":"io.openziti.zfwd.Monitor","parameters":{"types":["intercept","drop",` +
+		`"interface"],"service_id":"3Kd9aPq2"},"more":true}`
+	if got := <-requests; got != want {
+		t.Errorf("sent %s, want %s", got, want)
+	}
+	events := []Event{
+		{Type: EventIntercept, Time: 1700000000.25, Interface: "eth0", Ifindex: 2,
+			Reason: "tproxy", Protocol: "tcp", Source: "10.10.0.2:40000",
+			Destination: "100.64.0.1:443", Rule: &EventRule{Owner: "ziti",
+				Destination: "100.64.0.0/24", ServiceID: "3Kd9aPq2", ServiceName: "web"}},
+		{Type: EventDrop, Time: 1700000001.5, Interface: "eth0", Ifindex: 2,
+			Reason: "drop_default", Protocol: "udp", Source: "10.10.0.2:5353",
+			Destination: "10.20.0.2:53", Missed: 4},
+		{Type: EventInterface, Time: 1700000002, Interface: "eth0", Ifindex: 2,
+			Change: ChangeAddressAdded, Address: "10.10.0.9/24"},
+	}
+	for i, w := range events {
+		e, err := m.Next()
+		if err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+		if !reflect.DeepEqual(*e, w) {
+			t.Errorf("event %d: %+v, want %+v", i, *e, w)
+		}
+	}
+	if ts := events[0].Timestamp(); !ts.Equal(time.Unix(1700000000, 250000000)) {
+		t.Errorf("Timestamp %v", ts)
+	}
+	if ts := (&Event{}).Timestamp(); !ts.IsZero() {
+		t.Errorf("Timestamp without a time: %v", ts)
+	}
+	// The error reply ends the stream, for every later Next too.
+	for i := 0; i < 2; i++ {
+		_, err = m.Next()
+		var ip *InvalidParameterError
+		if !errors.As(err, &ip) || ip.Parameter != "types" {
+			t.Fatalf("Next %d after the events: %T %v, want *InvalidParameterError", i, err, err)
+		}
+	}
+	select {
+	case err := <-hungUp:
+		if err == nil {
+			t.Error("the client sent more after the stream ended")
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the client kept the connection after the stream ended")
+	}
+	if err := m.Close(); err != nil {
+		t.Errorf("Close after the end: %v", err)
+	}
+}
+
+// Close wakes a Next that waits for an event.
+func TestMonitorCloseUnblocksNext(t *testing.T) {
+	hungUp := make(chan struct{})
+	c := monitorPipe(t, func(conn net.Conn, r *bufio.Reader) {
+		if _, err := readRequest(r); err != nil {
+			return
+		}
+		if sendAll(conn, firstReply) != nil {
+			return
+		}
+		r.ReadByte() // until the client closes
+		close(hungUp)
+	})
+	m, err := c.Monitor(testCtx(t), MonitorFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := make(chan error, 1)
+	go func() {
+		_, err := m.Next()
+		res <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case err := <-res:
+		t.Fatalf("Next returned before any event: %v", err)
+	default:
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-res:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("Next in flight: %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not wake Next")
+	}
+	select {
+	case <-hungUp:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the connection stayed open")
+	}
+	if _, err := m.Next(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Next after Close: %v, want ErrClosed", err)
+	}
+	if err := m.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// Each message of the stream must continue; others are protocol errors,
+// as is a message the types do not describe.
+func TestMonitorRejectsBadEvents(t *testing.T) {
+	for _, bad := range []string{
+		`{"parameters":{"type":"drop","reason":"drop_default"}}`,
+		`{"parameters":{"type":"drop","colour":"red"},"continues":true}`,
+		`{"parameters":{"ifindex":2},"continues":true}`,
+		`{"parameters":{"type":"drop","ifindex":"two"},"continues":true}`,
+		`not json`,
+	} {
+		bad := bad
+		t.Run(bad, func(t *testing.T) {
+			c := monitorPipe(t, func(conn net.Conn, r *bufio.Reader) {
+				if _, err := readRequest(r); err != nil {
+					return
+				}
+				if sendAll(conn, firstReply, bad) != nil {
+					return
+				}
+				r.ReadByte()
+			})
+			m, err := c.Monitor(testCtx(t), MonitorFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			for i := 0; i < 2; i++ {
+				e, err := m.Next()
+				var pe *ProtocolError
+				if !errors.As(err, &pe) || pe.Method != Interface+".Monitor" {
+					t.Fatalf("Next %d: %+v %T %v, want *ProtocolError", i, e, err, err)
+				}
+			}
+		})
+	}
+}
+
+// What the first reply can be instead of the start of a stream.
+func TestMonitorFirstReply(t *testing.T) {
+	cases := []struct {
+		reply string
+		check func(error) bool
+	}{
+		{`{"parameters":{"type":"monitoring"}}`,
+			func(err error) bool { var pe *ProtocolError; return errors.As(err, &pe) }},
+		{`{"parameters":{"type":"drop"},"continues":true}`,
+			func(err error) bool { var pe *ProtocolError; return errors.As(err, &pe) }},
+		{`{"parameters":{"type":"monitoring","extra":1},"continues":true}`,
+			func(err error) bool { var pe *ProtocolError; return errors.As(err, &pe) }},
+		{`{"error":"org.varlink.service.ExpectedMore","parameters":{}}`,
+			func(err error) bool { var em *ExpectedMoreError; return errors.As(err, &em) }},
+		{`{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"types",` +
+			`"reason":"a non-empty list of intercept, drop, interface"}}`,
+			func(err error) bool {
+				var ip *InvalidParameterError
+				return errors.As(err, &ip) && ip.Parameter == "types" && ip.Reason != ""
+			}},
+		{`{"error":"org.varlink.service.PermissionDenied"}`,
+			func(err error) bool { var pd *PermissionDeniedError; return errors.As(err, &pd) }},
+	}
+	for _, tc := range cases {
+		tc := tc
+		t.Run(tc.reply, func(t *testing.T) {
+			hungUp := make(chan struct{})
+			c := monitorPipe(t, func(conn net.Conn, r *bufio.Reader) {
+				if _, err := readRequest(r); err != nil {
+					return
+				}
+				if sendAll(conn, tc.reply) != nil {
+					return
+				}
+				r.ReadByte()
+				close(hungUp)
+			})
+			m, err := c.Monitor(testCtx(t), MonitorFilter{Types: []string{"bogus"}})
+			if m != nil || !tc.check(err) {
+				t.Fatalf("Monitor: %v %T %v", m, err, err)
+			}
+			select {
+			case <-hungUp:
+			case <-time.After(5 * time.Second):
+				t.Fatal("a Monitor that did not start kept its connection")
+			}
+		})
+	}
+}
+
+// The daemon closing the connection ends the stream with io.EOF; inside
+// a message, with io.ErrUnexpectedEOF.
+func TestMonitorEndOfStream(t *testing.T) {
+	for _, tail := range []string{"", `{"parameters":{"type":"dr`} {
+		tail := tail
+		t.Run(fmt.Sprintf("tail %q", tail), func(t *testing.T) {
+			c := monitorPipe(t, func(conn net.Conn, r *bufio.Reader) {
+				if _, err := readRequest(r); err != nil {
+					return
+				}
+				if sendAll(conn, firstReply) == nil && tail != "" {
+					conn.Write([]byte(tail))
+				}
+			})
+			m, err := c.Monitor(testCtx(t), MonitorFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			_, err = m.Next()
+			if tail == "" && err != io.EOF {
+				t.Fatalf("Next: %v, want io.EOF", err)
+			}
+			if tail != "" && !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("Next: %v, want io.ErrUnexpectedEOF", err)
+			}
+			if _, again := m.Next(); again != err {
+				t.Errorf("Next again: %v, want %v", again, err)
+			}
+		})
+	}
+}
+
+func TestMonitorOversizedEvent(t *testing.T) {
+	c := monitorPipe(t, func(conn net.Conn, r *bufio.Reader) {
+		if _, err := readRequest(r); err != nil {
+			return
+		}
+		sendAll(conn, firstReply, `{"parameters":{"type":"drop","reason":"`+
+			strings.Repeat("z", 5000)+`"},"continues":true}`)
+	})
+	c.max = 1024
+	m, err := c.Monitor(testCtx(t), MonitorFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.Next(); !errors.Is(err, ErrMessageTooLarge) {
+		t.Fatalf("Next: %v, want ErrMessageTooLarge", err)
+	}
+}
+
+// ctx bounds the start; a closed Client starts no Monitor.
+func TestMonitorStartIsBounded(t *testing.T) {
+	c := monitorPipe(t, func(conn net.Conn, r *bufio.Reader) {
+		readRequest(r) // and never answer
+		r.ReadByte()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.Monitor(ctx, MonitorFilter{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Monitor: %v, want context.DeadlineExceeded", err)
+	}
+	<-ctx.Done() // the connection's deadline may pass before the context's timer
+	if _, err := c.Monitor(ctx, MonitorFilter{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Monitor with an ended context: %v", err)
+	}
+	c.Close()
+	if _, err := c.Monitor(testCtx(t), MonitorFilter{}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Monitor on a closed Client: %v, want ErrClosed", err)
+	}
+}
+
+// A Monitor has a connection of its own: the Client's calls go on beside
+// it, on theirs.
+func TestMonitorHasItsOwnConnection(t *testing.T) {
+	d := startFakeDaemon(t, func(req map[string]any) []byte {
+		if req["method"] == Interface+".Monitor" {
+			if req["more"] != true {
+				return []byte(`{"error":"org.varlink.service.ExpectedMore","parameters":{}}`)
+			}
+			return []byte(firstReply)
+		}
+		return echo(req)
+	})
+	c, err := Dial(d.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := testCtx(t)
+	if err := c.Call(ctx, "a.B", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Monitor(ctx, MonitorFilter{Interface: "eth0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	var got map[string]string
+	if err := c.Call(ctx, "a.C", map[string]string{"k": "v"}, &got); err != nil || got["k"] != "v" {
+		t.Fatalf("a call beside the Monitor: %v %v", got, err)
+	}
+	if n := d.conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2", n)
 	}
 }

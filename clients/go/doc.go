@@ -36,5 +36,25 @@
 // ended, a malformed message) are wrapped errors that are none of these;
 // after one the connection is closed and the next call dials again.
 //
+// Monitor streams live events (interceptions, drops, interface changes)
+// on a connection of its own, so the Client's calls go on beside it:
+//
+//	m, err := c.Monitor(ctx, zfwd.MonitorFilter{Types: []string{zfwd.EventDrop}})
+//	if err != nil {
+//		return err
+//	}
+//	defer m.Close() // also wakes a Next that waits
+//	for {
+//		ev, err := m.Next()
+//		if err != nil {
+//			return err // io.EOF: the daemon went away
+//		}
+//		log.Printf("%s %s -> %s: %s", ev.Interface, ev.Source, ev.Destination, ev.Reason)
+//	}
+//
+// GetMetrics returns the daemon's counters and gauges in the Prometheus
+// text format, for a collector that reads the socket rather than the
+// daemon's metrics endpoint.
+//
 // On the wire every message is one JSON object followed by a NUL byte.
 package zfwd

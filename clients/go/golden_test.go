@@ -6,12 +6,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -42,6 +45,22 @@ type pipeServer struct {
 	done     chan struct{}
 }
 
+// pipeDialer is a dial hook that connects once, to conn; later dials
+// fail, as dialling a daemon that went away would.
+func pipeDialer(conn net.Conn) func(context.Context) (net.Conn, error) {
+	var once sync.Once
+	return func(context.Context) (net.Conn, error) {
+		var c net.Conn
+		once.Do(func() { c = conn })
+		if c == nil {
+			return nil, errors.New("the pipe was dialled already")
+		}
+		return c, nil
+	}
+}
+
+// newPipeClient is a Client (strict) whose first dial, for its first call
+// or a Monitor, reaches a pipeServer answering with replies.
 func newPipeClient(t *testing.T, replies ...[]byte) (*Client, *pipeServer) {
 	t.Helper()
 	cconn, sconn := net.Pipe()
@@ -61,10 +80,10 @@ func newPipeClient(t *testing.T, replies ...[]byte) (*Client, *pipeServer) {
 			}
 		}
 	}()
-	c := newConnClient(cconn, "pipe")
-	c.strict = true
+	c := &Client{path: "pipe", max: MaxMessage, strict: true, dial: pipeDialer(cconn)}
 	t.Cleanup(func() {
 		c.Close()
+		cconn.Close() // a Monitor's, if one took it
 		<-s.done
 	})
 	return c, s
@@ -110,13 +129,15 @@ func eth0(opts InterfaceOptions, overridden bool) InterfaceInfo {
 			"drop_assign": 0, "drop_malformed": 0, "pass_unmanaged": 0,
 			"pass_reply": 40211, "pass_established": 1022, "pass_icmp": 0,
 			"pass_dhcp": 0, "pass_ssh": 88, "drop_ipv6": 0, "drop_icmp": 0,
+			"egress": 59731,
 		},
 	}
 }
 
 func defaultOpts() InterfaceOptions {
 	return InterfaceOptions{Role: RoleInternal, DefaultAction: DefaultDrop,
-		IcmpEcho: Bool(false), SSH: Bool(true), IPv6: Bool(true), Egress: Bool(true)}
+		IcmpEcho: Bool(false), SSH: Bool(true), IPv6: Bool(true), Egress: Bool(true),
+		Events: Bool(false)}
 }
 
 const serviceIDL = "# The Varlink service interface every service provides.\n" +
@@ -180,6 +201,10 @@ var goldenCases = map[string]goldenCase{
 				LeavesV6: 1},
 			KernelOps: 8,
 			Netlink:   map[string]int64{"messages": 0, "overruns": 0, "dumps": 1, "failed_dumps": 0},
+			API: map[string]int64{"requests": 2, "errors": 0, "denied": 0, "connections": 3,
+				"accepted": 41, "refused": 0, "idle_closed": 0},
+			Events: map[string]int64{"monitors": 1, "read": 920, "delivered": 918, "missed": 2,
+				"lost": 0},
 		},
 	},
 	"AddRules": {
@@ -313,6 +338,53 @@ var goldenCases = map[string]goldenCase{
 		want: &InterfaceNotManagedError{Name: "wlan0",
 			Reason: "the configuration does not manage this interface"},
 	},
+	"Monitor": {
+		call: func(ctx context.Context, c *Client) (any, error) {
+			m, err := c.Monitor(ctx, MonitorFilter{Interface: "eth0",
+				Types: []string{EventIntercept, EventDrop}})
+			if err != nil {
+				return nil, err
+			}
+			defer m.Close()
+			// Monitor returns only once the first reply had type
+			// monitoring and continued. The fake daemon then hangs up:
+			// the stream ends, between messages.
+			if _, err := m.Next(); err != io.EOF {
+				return nil, fmt.Errorf("Next after the first reply: %v, want io.EOF", err)
+			}
+			return monitoring, nil
+		},
+		want: "monitoring",
+	},
+	"Monitor.expected-more": {
+		call: func(ctx context.Context, c *Client) (any, error) {
+			// A call without "more", only possible through Call.
+			return nil, c.Call(ctx, Interface+".Monitor", struct{}{}, nil)
+		},
+		want: &ExpectedMoreError{},
+	},
+	"GetMetrics": {
+		call: func(ctx context.Context, c *Client) (any, error) { return c.GetMetrics(ctx, true) },
+		want: goldenMetrics(),
+	},
+}
+
+// goldenMetrics is the text of GetMetrics.reply.json (too long to repeat
+// here), decoded by hand rather than through the client.
+func goldenMetrics() string {
+	b, err := os.ReadFile(filepath.Join(examplesDir, "GetMetrics.reply.json"))
+	if err != nil {
+		return "(unreadable: " + err.Error() + ")"
+	}
+	var r struct {
+		Parameters struct {
+			Text string `json:"text"`
+		} `json:"parameters"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil || r.Parameters.Text == "" {
+		return fmt.Sprintf("(undecodable: %v)", err)
+	}
+	return r.Parameters.Text
 }
 
 func TestGoldenExamples(t *testing.T) {

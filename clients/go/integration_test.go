@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -481,5 +482,214 @@ func TestDaemonContext(t *testing.T) {
 	}
 	if _, err := c.GetStatus(testCtx(t)); err != nil {
 		t.Errorf("after an expired context: %v", err)
+	}
+}
+
+func TestDaemonMetrics(t *testing.T) {
+	c := daemonClient(t)
+	ctx := testCtx(t)
+	owner := ownerFor(t, "")
+	flushAfter(t, c, owner)
+	if _, err := c.AddRules(ctx, owner, []Rule{hostRule(30000)}); err != nil {
+		t.Fatal(err)
+	}
+	text, err := c.GetMetrics(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# TYPE zfwd_build_info gauge\n", "zfwd_build_info{version=",
+		"\nzfwd_rules ", fmt.Sprintf("\nzfwd_owner_rules{owner=%q} 1\n", owner),
+		"\nzfwd_monitors ", "\nzfwd_api_connections "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("GetMetrics lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "zfwd_rule_packets_total") {
+		t.Error("GetMetrics without per-rule counters has zfwd_rule_packets_total")
+	}
+	checkExposition(t, text)
+	text, err = c.GetMetrics(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{fmt.Sprintf("\nzfwd_rule_packets_total{owner=%q,", owner),
+		fmt.Sprintf("\nzfwd_rule_bytes_total{owner=%q,", owner)} {
+		if !strings.Contains(text, want) {
+			t.Errorf("GetMetrics with per-rule counters lacks %q", want)
+		}
+	}
+	checkExposition(t, text)
+}
+
+// checkExposition: each line of text is a comment or "name[{labels}] value"
+// with a numeric value, and the text ends with a newline.
+func checkExposition(t *testing.T, text string) {
+	t.Helper()
+	if !strings.HasSuffix(text, "\n") {
+		t.Error("the metrics text does not end with a newline")
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		if strings.HasPrefix(line, "# HELP ") || strings.HasPrefix(line, "# TYPE ") {
+			continue
+		}
+		sp := strings.LastIndexByte(line, ' ')
+		if sp <= 0 {
+			t.Errorf("metrics line %q: no value", line)
+			continue
+		}
+		if _, err := strconv.ParseFloat(line[sp+1:], 64); err != nil {
+			t.Errorf("metrics line %q: %v", line, err)
+		}
+	}
+}
+
+// nextWithin is m.Next, given up on (and m closed) after d.
+func nextWithin(m *Monitor, d time.Duration) (*Event, error) {
+	type result struct {
+		e   *Event
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		e, err := m.Next()
+		res <- result{e, err}
+	}()
+	select {
+	case r := <-res:
+		return r.e, r.err
+	case <-time.After(d):
+		m.Close()
+		<-res
+		return nil, fmt.Errorf("no event within %v", d)
+	}
+}
+
+// monitors is GetStatus' events.monitors.
+func monitors(t *testing.T, c *Client) int64 {
+	t.Helper()
+	st, err := c.GetStatus(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, ok := st.Events["monitors"]
+	if !ok {
+		t.Fatalf("GetStatus has no events.monitors: %v", st.Events)
+	}
+	return n
+}
+
+// A Monitor stream of interface events: SetInterface and ResetInterface
+// each change the options, which the stream reports. (Packet events need
+// traffic through the managed interface, which this test cannot make.)
+func TestDaemonMonitor(t *testing.T) {
+	c := daemonClient(t)
+	ctx := testCtx(t)
+	before := monitors(t, c)
+	ifs, err := c.ListInterfaces(ctx, "")
+	if err != nil || len(ifs) == 0 {
+		t.Fatalf("ListInterfaces: %+v %v", ifs, err)
+	}
+	ifc := ifs[0]
+
+	m, err := c.Monitor(ctx, MonitorFilter{Interface: ifc.Name, Types: []string{EventInterface}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if n := monitors(t, c); n != before+1 {
+		t.Errorf("events.monitors %d with a Monitor open, want %d", n, before+1)
+	}
+	st, err := c.GetStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.API["connections"] < 2 || st.API["requests"] == 0 {
+		t.Errorf("api counters %v with a Client and a Monitor connected", st.API)
+	}
+
+	t.Cleanup(func() { c.ResetInterface(context.Background(), ifc.Name) })
+	change := func(what string, do func() error) {
+		t.Helper()
+		start := time.Now()
+		if err := do(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		var e *Event
+		for {
+			var err error
+			if e, err = nextWithin(m, 5*time.Second); err != nil {
+				t.Fatalf("after %s: %v", what, err)
+			}
+			// The kernel may add or remove an address meanwhile (an
+			// IPv6 link-local one as the link comes up, say).
+			if e.Type != EventInterface ||
+				(e.Change != ChangeAddressAdded && e.Change != ChangeAddressRemoved) {
+				break
+			}
+			if e.Address == "" || e.Interface != ifc.Name {
+				t.Errorf("an address event %+v", *e)
+			}
+		}
+		want := Event{Type: EventInterface, Time: e.Time, Interface: ifc.Name,
+			Ifindex: ifc.Ifindex, Change: ChangeOptions}
+		if !reflect.DeepEqual(*e, want) {
+			t.Errorf("after %s: event %+v, want %+v", what, *e, want)
+		}
+		if ts := e.Timestamp(); ts.Before(start.Add(-time.Minute)) ||
+			ts.After(time.Now().Add(time.Minute)) {
+			t.Errorf("after %s: event time %v, now %v", what, ts, time.Now())
+		}
+	}
+	change("SetInterface", func() error {
+		_, err := c.SetInterface(ctx, ifc.Name, InterfaceOptions{IcmpEcho: Bool(!*ifc.Options.IcmpEcho)})
+		return err
+	})
+	change("ResetInterface", func() error {
+		_, err := c.ResetInterface(ctx, ifc.Name)
+		return err
+	})
+
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Next(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Next after Close: %v", err)
+	}
+	// The daemon forgets the monitor once it sees the connection close.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		n := monitors(t, c)
+		if n == before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("events.monitors %d 2s after Close, want %d", n, before)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The filters the daemon refuses, and Monitor called without "more".
+func TestDaemonMonitorErrors(t *testing.T) {
+	c := daemonClient(t)
+	ctx := testCtx(t)
+	before := monitors(t, c)
+	_, err := c.Monitor(ctx, MonitorFilter{Types: []string{EventDrop, "bogus"}})
+	var ip *InvalidParameterError
+	if !errors.As(err, &ip) || ip.Parameter != "types" {
+		t.Errorf("a bogus event type: %v", err)
+	}
+	_, err = c.Monitor(ctx, MonitorFilter{Interface: "a/b"})
+	if !errors.As(err, &ip) || ip.Parameter != "interface" {
+		t.Errorf("an invalid interface name: %v", err)
+	}
+	err = c.Call(ctx, Interface+".Monitor", struct{}{}, nil)
+	var em *ExpectedMoreError
+	if !errors.As(err, &em) {
+		t.Errorf("Monitor without more: %v", err)
+	}
+	// None of them left a monitor behind, and the Client goes on.
+	if n := monitors(t, c); n != before {
+		t.Errorf("events.monitors %d, want %d", n, before)
 	}
 }

@@ -41,6 +41,23 @@ func (c *Client) GetStatus(ctx context.Context) (*Status, error) {
 	return &r, nil
 }
 
+// GetMetrics returns the daemon's counters and gauges in the Prometheus
+// text exposition format (0.0.4), the text its metrics endpoint serves;
+// with perRule, a packet and a byte counter per rule as well
+// (zfwd_rule_packets_total, zfwd_rule_bytes_total), which can be many.
+func (c *Client) GetMetrics(ctx context.Context, perRule bool) (string, error) {
+	p := struct {
+		Rules bool `json:"rules,omitempty"`
+	}{perRule}
+	var r struct {
+		Text string `json:"text"`
+	}
+	if err := c.Call(ctx, method("GetMetrics"), p, &r); err != nil {
+		return "", err
+	}
+	return r.Text, nil
+}
+
 // rulesParams are the parameters of AddRules, SyncRules and Validate.
 type rulesParams struct {
 	Owner   string `json:"owner,omitempty"`

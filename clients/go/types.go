@@ -129,6 +129,8 @@ type InterfaceOptions struct {
 	// Egress tracks flows leaving through the interface, to admit their
 	// replies (on unless disabled).
 	Egress *bool `json:"egress,omitempty"`
+	// Events emits per-packet events even while nobody monitors.
+	Events *bool `json:"events,omitempty"`
 }
 
 // Bool is a pointer to b, for InterfaceOptions.
@@ -228,6 +230,15 @@ type Status struct {
 	// Netlink counts netlink messages read, overruns (lost events, each
 	// followed by a full dump) and dumps made; nil when not reported.
 	Netlink map[string]int64 `json:"netlink,omitempty"`
+	// API counts the API's requests, errors, denied (PermissionDenied),
+	// connections (open now), accepted, refused (at the connection
+	// limit) and idle_closed; nil when not reported.
+	API map[string]int64 `json:"api,omitempty"`
+	// Events counts monitors (Monitor streams open now), events read
+	// from the data plane, delivered to monitors, missed (by slow
+	// monitors) and lost (the ring buffer was full); nil when not
+	// reported.
+	Events map[string]int64 `json:"events,omitempty"`
 }
 
 // ServiceInfo describes the service (org.varlink.service.GetInfo).

@@ -73,22 +73,29 @@ static int send_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-json_t *client_call(struct conn *c, const char *method, json_t *params)
+int client_send(struct conn *c, const char *method, json_t *params, bool more)
 {
 	size_t len;
-	char *s = vl_encode(vl_call_msg(method, params, false), &len);
-	const char *msg;
-	json_error_t jerr;
+	char *s = vl_encode(vl_call_msg(method, params, more), &len);
 	int r;
 
 	if (!s) {
 		errno = ENOMEM;
-		return NULL;
+		return -1;
 	}
 	r = send_all(c->fd, s, len);
 	free(s);
-	if (r)
-		return NULL;
+	return r;
+}
+
+json_t *client_read(struct conn *c)
+{
+	const char *msg;
+	json_error_t jerr;
+	size_t len;
+	json_t *j;
+	int r;
+
 	while ((r = vl_buf_next(&c->in, &msg, &len)) == 0) {
 		char *where;
 		size_t room;
@@ -112,7 +119,17 @@ json_t *client_call(struct conn *c, const char *method, json_t *params)
 		errno = EMSGSIZE;
 		return NULL;
 	}
-	return json_loadb(msg, len, 0, &jerr);
+	j = json_loadb(msg, len, 0, &jerr);
+	if (!j)
+		errno = EPROTO;
+	return j;
+}
+
+json_t *client_call(struct conn *c, const char *method, json_t *params)
+{
+	if (client_send(c, method, params, false))
+		return NULL;
+	return client_read(c);
 }
 
 json_t *client_oneshot(const char *path, const char *method, json_t *params,

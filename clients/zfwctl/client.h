@@ -3,6 +3,8 @@
 #ifndef ZFWCTL_CLIENT_H
 #define ZFWCTL_CLIENT_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "varlink.h"
@@ -19,6 +21,11 @@ struct conn {
 const char *client_socket_path(const char *opt);
 int client_connect(struct conn *c, const char *path);
 void client_close(struct conn *c);
+/* Sends a call (params stolen); @more asks for a stream of replies. */
+int client_send(struct conn *c, const char *method, json_t *params, bool more);
+/* The next message, or NULL with errno set (ECONNRESET when the daemon
+ * closed the connection). */
+json_t *client_read(struct conn *c);
 /* Sends a call (params stolen) and returns the whole reply message, or
  * NULL with errno set when the connection failed. */
 json_t *client_call(struct conn *c, const char *method, json_t *params);

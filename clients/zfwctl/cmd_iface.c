@@ -74,6 +74,46 @@ int iface_table(const json_t *ifaces)
 	return EXIT_OK;
 }
 
+/* One verdict's total and its non-zero reasons: "drop 7 (default 5, rule 2)". */
+static void verdict_counts(const json_t *c, const char *verdict, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+	long long total = 0;
+	const char *k, *sep = " (";
+	json_t *v;
+
+	json_object_foreach((json_t *)c, k, v)
+		if (!strncmp(k, prefix, plen))
+			total += json_integer_value(v);
+	printf("  %s %lld", verdict, total);
+	json_object_foreach((json_t *)c, k, v) {
+		if (strncmp(k, prefix, plen) || !json_integer_value(v))
+			continue;
+		printf("%s%s %lld", sep, k + plen, (long long)json_integer_value(v));
+		sep = ", ";
+	}
+	if (*sep == ',')
+		putchar(')');
+}
+
+/* Per interface, the packets its programs decided, by verdict and reason. */
+static void iface_counters(const json_t *ifaces)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(ifaces, i, v) {
+		json_t *c = json_object_get(v, "counters");
+
+		printf("%s%s:", i ? "" : "\npackets (since the counters were created)\n",
+		       json_string_value(json_object_get(v, "name")));
+		printf("  tproxy %lld", geti(c, "tproxy"));
+		verdict_counts(c, "pass", "pass_");
+		verdict_counts(c, "drop", "drop_");
+		printf("  egress %lld\n", geti(c, "egress"));
+	}
+}
+
 int cmd_iface_list(struct ctl *ctl, int argc, char **argv)
 {
 	json_t *params = json_object(), *out;
@@ -92,6 +132,7 @@ int cmd_iface_list(struct ctl *ctl, int argc, char **argv)
 		return ret;
 	}
 	ret = iface_table(json_object_get(out, "interfaces"));
+	iface_counters(json_object_get(out, "interfaces"));
 	json_decref(out);
 	return ret;
 }
@@ -111,7 +152,7 @@ static int onoff(const char *s, const char *opt, json_t *o, const char *key)
 
 int cmd_iface_set(struct ctl *ctl, int argc, char **argv)
 {
-	enum { O_ROLE = 256, O_DEFAULT, O_ICMP, O_SSH, O_IPV6, O_EGRESS, O_RESET };
+	enum { O_ROLE = 256, O_DEFAULT, O_ICMP, O_SSH, O_IPV6, O_EGRESS, O_EVENTS, O_RESET };
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, O_ROLE },
 		{ "default", required_argument, NULL, O_DEFAULT },
@@ -119,6 +160,7 @@ int cmd_iface_set(struct ctl *ctl, int argc, char **argv)
 		{ "ssh", required_argument, NULL, O_SSH },
 		{ "ipv6", required_argument, NULL, O_IPV6 },
 		{ "egress", required_argument, NULL, O_EGRESS },
+		{ "events", required_argument, NULL, O_EVENTS },
 		{ "reset", no_argument, NULL, O_RESET },
 		{ 0 },
 	};
@@ -140,6 +182,7 @@ int cmd_iface_set(struct ctl *ctl, int argc, char **argv)
 		case O_SSH: bad = onoff(optarg, "--ssh", o, "ssh"); break;
 		case O_IPV6: bad = onoff(optarg, "--ipv6", o, "ipv6"); break;
 		case O_EGRESS: bad = onoff(optarg, "--egress", o, "egress"); break;
+		case O_EVENTS: bad = onoff(optarg, "--events", o, "events"); break;
 		case O_RESET: reset = true; break;
 		default: bad = 1;
 		}
@@ -151,7 +194,7 @@ int cmd_iface_set(struct ctl *ctl, int argc, char **argv)
 	if (optind + 1 != argc || (reset == (json_object_size(o) > 0))) {
 		fprintf(stderr, "usage: zfwctl iface set NAME (--reset | [--role internal|external]\n"
 				"         [--default drop|pass] [--icmp-echo on|off] [--ssh on|off]\n"
-				"         [--ipv6 on|off] [--egress on|off])\n");
+				"         [--ipv6 on|off] [--egress on|off] [--events on|off])\n");
 		json_decref(o);
 		return EXIT_USAGE;
 	}
@@ -168,6 +211,7 @@ int cmd_iface_set(struct ctl *ctl, int argc, char **argv)
 		return ret;
 	}
 	ret = iface_table(json_object_get(out, "interfaces"));
+	iface_counters(json_object_get(out, "interfaces"));
 	json_decref(out);
 	return ret;
 }

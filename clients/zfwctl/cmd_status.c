@@ -54,7 +54,18 @@ int cmd_status(struct ctl *ctl, int argc, char **argv)
 	       geti(use, "matches"), geti(lim, "rules"), geti(use, "prefixes_v4"),
 	       geti(use, "prefixes_v6"), geti(lim, "prefixes"), geti(use, "leaves_v4"),
 	       geti(use, "leaves_v6"), geti(lim, "leaves"));
-	printf("  kernel ops %lld since start\n\n", geti(out, "kernel_ops"));
+	printf("  kernel ops %lld since start\n", geti(out, "kernel_ops"));
+	if ((v = json_object_get(out, "api")))
+		printf("  api        %lld requests, %lld errors, %lld denied; %lld connections "
+		       "open\n",
+		       geti(v, "requests"), geti(v, "errors"), geti(v, "denied"),
+		       geti(v, "connections"));
+	if ((v = json_object_get(out, "events")))
+		printf("  events     %lld monitors, %lld delivered, %lld missed by slow "
+		       "monitors, %lld lost (ring full)\n",
+		       geti(v, "monitors"), geti(v, "delivered"), geti(v, "missed"),
+		       geti(v, "lost"));
+	putchar('\n');
 
 	table_init(&t, 8, hdr);
 	json_array_foreach(json_object_get(out, "interfaces"), i, v) {

@@ -30,7 +30,12 @@ static const struct cmd cmds[] = {
 	{ "iface", "list", cmd_iface_list, "iface list [NAME]" },
 	{ "iface", "set", cmd_iface_set,
 	  "iface set NAME (--reset | [--role internal|external] [--default drop|pass]\n"
-	  "           [--icmp-echo on|off] [--ssh on|off] [--ipv6 on|off] [--egress on|off])" },
+	  "           [--icmp-echo on|off] [--ssh on|off] [--ipv6 on|off] [--egress on|off]\n"
+	  "           [--events on|off])" },
+	{ "monitor", NULL, cmd_monitor,
+	  "monitor [--iface IF] [--type intercept|drop|interface]... [--service-id ID]\n"
+	  "           [--count N]   (one line per event; -j: one JSON object per line)" },
+	{ "metrics", NULL, cmd_metrics, "metrics [--rules]   (Prometheus text)" },
 	{ "call", NULL, cmd_call, "call METHOD [JSON-PARAMETERS|-]" },
 	{ "zfw", NULL, cmd_zfw,
 	  "zfw ZFW-OPTIONS   (netfoundry/zfw's -I/-D/-F/-L/-V; also as a `zfw` link)" },

@@ -27,6 +27,8 @@ int cmd_rule_flush(struct ctl *ctl, int argc, char **argv);
 int cmd_rule_sync(struct ctl *ctl, int argc, char **argv);
 int cmd_rule_validate(struct ctl *ctl, int argc, char **argv);
 int cmd_call(struct ctl *ctl, int argc, char **argv);
+int cmd_monitor(struct ctl *ctl, int argc, char **argv);
+int cmd_metrics(struct ctl *ctl, int argc, char **argv);
 int cmd_iface_list(struct ctl *ctl, int argc, char **argv);
 int cmd_iface_set(struct ctl *ctl, int argc, char **argv);
 /* The interface table shared by status and iface. */

@@ -101,6 +101,19 @@ static int fz_rule_stats(void *ctx, uint32_t slot, uint64_t *packets, uint64_t *
 	return 0;
 }
 
+/* Monitor: the daemon would start a stream on the connection. */
+static int fz_monitor(void *ctx, void *conn, const struct api_monitor *m, struct zerr *err)
+{
+	if (conn != ctx || !m->types || (m->types & ~API_EV_ALL))
+		abort();
+	return 0;
+}
+
+static void fz_stats(void *ctx, struct api_stats *s)
+{
+	s->connections = 1;
+}
+
 static size_t chunk_size(uint8_t sel, size_t size)
 {
 	if (!sel)
@@ -113,7 +126,7 @@ static size_t chunk_size(uint8_t sel, size_t size)
 /* What the daemon's on_call does, plus the atomicity check. */
 static void run_call(struct fuzz_ctx *fz, const struct vl_call *call)
 {
-	static const struct ucred cred = { .pid = 1, .uid = 0, .gid = 0 };
+	const struct api_peer peer = { .pid = 1, .can_write = true, .conn = fz };
 	uint32_t entries = fz->e.rs.n_entries, matches = fz->e.rs.n_cmatches;
 	uint64_t errors = fz->a.errors;
 	struct fake_kernel before;
@@ -122,10 +135,15 @@ static void run_call(struct fuzz_ctx *fz, const struct vl_call *call)
 	char *s;
 
 	fake_copy(&before, &fz->fk);
-	reply = api_call(&fz->a, call, &cred);
+	reply = api_call(&fz->a, call, &peer);
 	if (!call->oneway && !reply)
 		abort();
 	if (call->oneway && reply)
+		abort();
+	/* Only a Monitor that started continues. */
+	if (reply && json_is_true(json_object_get(reply, "continues")) !=
+			     (!strcmp(call->method, ZFWD_METHOD("Monitor")) &&
+			      !json_object_get(reply, "error")))
 		abort();
 	if (fz->a.errors != errors) {
 		/* A failed call changes nothing. */
@@ -322,11 +340,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz.a.eng = &fz.e;
 	fz.a.ops.status = fz_status;
 	fz.a.ops.rule_stats = fz_rule_stats;
+	fz.a.ops.monitor = fz_monitor;
+	fz.a.ops.stats = fz_stats;
 	fz.a.ops.ctx = &fz;
 
 	feed(&fz, &st, chunk_size(chunk_sel, st.size));
 	check_state(&fz);
 
+	api_free(&fz.a);
 	engine_free(&fz.e);
 	fake_free(&fz.fk);
 	return 0;

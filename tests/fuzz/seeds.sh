@@ -33,6 +33,11 @@ req() {
 
 req get_info 0 0 0 \
 	"{\"method\":\"$S.GetInfo\"}"
+req monitor_metrics 0 0 0 \
+	"{\"method\":\"$I.Monitor\",\"more\":true,\"parameters\":{\"interface\":\"eth0\",\"types\":[\"drop\",\"intercept\"],\"service_id\":\"web\"}}" \
+	"{\"method\":\"$I.Monitor\",\"parameters\":{}}" \
+	"{\"method\":\"$I.AddRules\",\"parameters\":{\"rules\":[{\"protocol\":\"tcp\",\"destination\":\"10.1.0.0/16\",\"action\":\"pass\",\"service_id\":\"web\"}]}}" \
+	"{\"method\":\"$I.GetMetrics\",\"parameters\":{\"rules\":true}}"
 req interface_description 0 0 0 \
 	"{\"method\":\"$S.GetInterfaceDescription\",\"parameters\":{\"interface\":\"$I\"}}" \
 	"{\"method\":\"$S.GetInterfaceDescription\",\"parameters\":{\"interface\":\"$S\"}}" \

@@ -29,9 +29,12 @@ export ZFWD_SOCKET=$T_SOCK
 
 t_log() { printf '%s\n' "$*" >&2; }
 
+# A test with more to undo (namespaces, groups) defines t_cleanup_extra;
+# it runs first, and the test's exit status is kept.
 t_cleanup() {
 	local rc=$?
 	set +e
+	if declare -F t_cleanup_extra >/dev/null; then t_cleanup_extra; fi
 	for p in "${T_BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	if [ -n "$T_DAEMON_PID" ]; then kill "$T_DAEMON_PID" 2>/dev/null; wait "$T_DAEMON_PID" 2>/dev/null; fi
 	if [ -d "$T_PIN" ]; then

@@ -14,8 +14,7 @@
 T_M=zfwt-$T_ID-m
 T_S2=zfwt-$T_ID-s2
 T_RM0=zt${T_ID}rm
-cleanup_extra() { ip netns del "$T_M" 2>/dev/null; ip netns del "$T_S2" 2>/dev/null; }
-trap 'cleanup_extra; t_cleanup' EXIT
+t_cleanup_extra() { ip netns del "$T_M" 2>/dev/null; ip netns del "$T_S2" 2>/dev/null; }
 
 t_topology
 # router --(1500)-- mid --(1280 on mid's side)-- server2

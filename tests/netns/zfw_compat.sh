@@ -10,7 +10,7 @@
 ZFW=$(dirname "$ZFWCTL")/zfw
 T_C2=zfwt-$T_ID-c2
 LATER=zt${T_ID}late
-trap 'ip netns del "$T_C2" 2>/dev/null; t_cleanup' EXIT
+t_cleanup_extra() { ip netns del "$T_C2" 2>/dev/null; }
 
 t_topology
 t_config "{\"interfaces\":[

@@ -8,6 +8,7 @@
 #include "api.h"
 #include "fake_kernel.h"
 #include "log.h"
+#include "prom.h"
 #include "unit_util.h"
 #include "zfwd_api.h"
 
@@ -33,13 +34,22 @@ static void env_init(struct env *t)
 
 static void env_free(struct env *t)
 {
+	api_free(&t->a);
 	engine_free(&t->e);
 	fake_free(&t->fk);
 }
 
 /* Calls a method given as a whole call message in test notation; returns
  * the reply (NULL for oneway calls). */
+static json_t *call_as(struct env *t, const char *msg, const struct api_peer *peer);
+
 static json_t *call(struct env *t, const char *msg)
+{
+	return call_as(t, msg, NULL);
+}
+
+/* call, made by @peer (NULL: a trusted caller). */
+static json_t *call_as(struct env *t, const char *msg, const struct api_peer *peer)
 {
 	json_t *j = jparse(msg), *reply;
 	char *text = json_dumps(j, JSON_COMPACT);
@@ -50,7 +60,7 @@ static json_t *call(struct env *t, const char *msg)
 	ck_assert_ptr_nonnull(text);
 	ck_assert_msg(vl_parse_call(text, strlen(text), &c, &en, &ep) == 0, "%s: %s", text,
 		      en ? en : "not a call");
-	reply = api_call(&t->a, &c, NULL);
+	reply = api_call(&t->a, &c, peer);
 	vl_call_free(&c);
 	free(text);
 	json_decref(j);
@@ -239,6 +249,358 @@ START_TEST(test_more_and_upgrade_are_refused)
 				 "upgrade");
 	expect_invalid_parameter(&t, "{'method':'org.varlink.service.GetInfo','more':true}",
 				 "more");
+	expect_invalid_parameter(&t, "{'method':'io.openziti.zfwd.Monitor','more':true,"
+				     "'upgrade':true}", "upgrade");
+	env_free(&t);
+}
+END_TEST
+
+/* ---- access ---- */
+
+START_TEST(test_readers_read_and_are_denied_changes)
+{
+	bool logged = false;
+	struct api_peer reader = { .uid = 1000, .gid = 1000, .pid = 42,
+				   .denial_logged = &logged };
+	struct api_peer writer = { .uid = 1001, .gid = 1001, .can_write = true };
+	static const char *const reads[] = {
+		"{'method':'io.openziti.zfwd.GetStatus'}",
+		"{'method':'io.openziti.zfwd.ListRules'}",
+		"{'method':'io.openziti.zfwd.GetMetrics'}",
+		"{'method':'io.openziti.zfwd.Validate','parameters':{'rules':[]}}",
+		"{'method':'org.varlink.service.GetInfo'}",
+	};
+	static const char *const writes[] = {
+		"{'method':'io.openziti.zfwd.AddRules','parameters':{'rules':[]}}",
+		"{'method':'io.openziti.zfwd.SyncRules','parameters':{'rules':[]}}",
+		("{'method':'io.openziti.zfwd.RemoveRules','parameters':{'service_id':'x',"
+		 "'ignore_missing':true}}"),
+		"{'method':'io.openziti.zfwd.FlushRules'}",
+		"{'method':'io.openziti.zfwd.SetInterface','parameters':{'name':'eth0'}}",
+	};
+	struct env t;
+	json_t *r;
+
+	env_init(&t);
+	add3(&t, "a");
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		r = call_as(&t, reads[i], &reader);
+		expect_reply(r);
+		json_decref(r);
+	}
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		json_t *msg = jparse(writes[i]);
+
+		r = call_as(&t, writes[i], &reader);
+		expect_error(r, VARLINK_ERR_PERMISSION_DENIED);
+		json_decref(r);
+		ck_assert(api_method_writes(jstr(msg, "method")));
+		json_decref(msg);
+	}
+	ck_assert_uint_eq(t.a.denied, 5);
+	ck_assert(logged);
+	ck_assert_uint_eq(t.e.rs.n_entries, 3);
+	/* A member of the group changes rules. */
+	r = call_as(&t, "{'method':'io.openziti.zfwd.FlushRules'}", &writer);
+	ck_assert_int_eq(jint(expect_reply(r), "removed"), 3);
+	json_decref(r);
+	ck_assert_uint_eq(t.a.denied, 5);
+	env_free(&t);
+}
+END_TEST
+
+/* ---- Monitor ---- */
+
+struct fake_mon {
+	int calls;
+	void *conn;
+	struct api_monitor m;
+	char service[64];
+	int fail;
+};
+
+static int fake_monitor(void *ctx, void *conn, const struct api_monitor *m, struct zerr *err)
+{
+	struct fake_mon *f = ctx;
+
+	f->calls++;
+	f->conn = conn;
+	f->m = *m;
+	snprintf(f->service, sizeof(f->service), "%s", m->service_id ? m->service_id : "");
+	f->m.service_id = NULL;
+	if (f->fail) {
+		zerr_set(err, ZFWD_ERR_SYSTEM, json_pack("{s:s}", "reason", "no"));
+		return -EIO;
+	}
+	return 0;
+}
+
+START_TEST(test_monitor_needs_more_and_streams)
+{
+	struct api_peer reader = { .uid = 1000, .conn = (void *)0x1 };
+	struct fake_mon f = { 0 };
+	struct env t;
+	json_t *r, *p;
+
+	env_init(&t);
+	t.a.ops.monitor = fake_monitor;
+	t.a.ops.ctx = &f;
+	r = call_as(&t, "{'method':'io.openziti.zfwd.Monitor'}", &reader);
+	expect_error(r, VARLINK_ERR_EXPECTED_MORE);
+	json_decref(r);
+	ck_assert_ptr_null(call_as(&t, "{'method':'io.openziti.zfwd.Monitor','oneway':true}",
+				   &reader));
+	ck_assert_int_eq(f.calls, 0);
+	/* Readers may monitor; the first reply continues. */
+	r = call_as(&t, "{'method':'io.openziti.zfwd.Monitor','more':true}", &reader);
+	p = expect_reply(r);
+	ck_assert_str_eq(jstr(p, "type"), "monitoring");
+	ck_assert(json_is_true(json_object_get(r, "continues")));
+	json_decref(r);
+	ck_assert_int_eq(f.calls, 1);
+	ck_assert_ptr_eq(f.conn, (void *)0x1);
+	ck_assert_uint_eq(f.m.types, API_EV_ALL);
+	ck_assert_str_eq(f.m.ifname, "");
+	ck_assert_str_eq(f.service, "");
+	/* Filters, decoded. */
+	r = call_as(&t, "{'method':'io.openziti.zfwd.Monitor','more':true,'parameters':{"
+			"'interface':'eth0','types':['drop','interface'],'service_id':'s1'}}",
+		    &reader);
+	expect_reply(r);
+	json_decref(r);
+	ck_assert_uint_eq(f.m.types, API_EV_DROP | API_EV_INTERFACE);
+	ck_assert_str_eq(f.m.ifname, "eth0");
+	ck_assert_str_eq(f.service, "s1");
+	/* The daemon's refusal is the reply. */
+	f.fail = 1;
+	r = call_as(&t, "{'method':'io.openziti.zfwd.Monitor','more':true}", &reader);
+	expect_error(r, ZFWD_ERR_SYSTEM);
+	json_decref(r);
+	/* Without a connection (a trusted in-process caller) there is no
+	 * stream to start. */
+	r = call(&t, "{'method':'io.openziti.zfwd.Monitor','more':true}");
+	expect_error(r, VARLINK_ERR_METHOD_NOT_IMPLEMENTED);
+	json_decref(r);
+	env_free(&t);
+}
+END_TEST
+
+START_TEST(test_monitor_checks_its_filter)
+{
+	struct api_peer reader = { .uid = 1000, .conn = (void *)0x1 };
+	struct fake_mon f = { 0 };
+	struct env t;
+
+	env_init(&t);
+	t.a.ops.monitor = fake_monitor;
+	t.a.ops.ctx = &f;
+	static const struct {
+		const char *params, *param;
+	} bad[] = {
+		{ "{'types':['drops']}", "types" },
+		{ "{'types':[]}", "types" },
+		{ "{'types':'drop'}", "types" },
+		{ "{'types':[1]}", "types" },
+		{ "{'interface':'a/b'}", "interface" },
+		{ "{'interface':'abcdefghijklmnopq'}", "interface" },
+		{ "{'interface':7}", "interface" },
+		{ "{'service_id':7}", "service_id" },
+		{ "{'ifname':'eth0'}", "ifname" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char msg[256];
+		json_t *r;
+
+		snprintf(msg, sizeof(msg),
+			 "{'method':'io.openziti.zfwd.Monitor','more':true,'parameters':%s}",
+			 bad[i].params);
+		r = call_as(&t, msg, &reader);
+		ck_assert_str_eq(jstr(expect_error(r, VARLINK_ERR_INVALID_PARAMETER), "parameter"),
+				 bad[i].param);
+		json_decref(r);
+	}
+	ck_assert_int_eq(f.calls, 0);
+	env_free(&t);
+}
+END_TEST
+
+/* ---- GetMetrics ---- */
+
+static json_t *metrics_ifaces(void *ctx, const char *name)
+{
+	json_t *counters = json_object();
+
+	for (int r = 0; r < ZFWD_R_MAX; r++)
+		json_object_set_new(counters, api_reason_name(r), json_integer(100 + r));
+	return json_pack("[{s:s,s:i,s:{s:b,s:b},s:o},{s:s,s:i,s:{s:b,s:b},s:{}}]", "name",
+			 "eth0", "ifindex", 1, "attached", "ingress", 1, "egress", 0, "counters",
+			 counters, "name", "eth1", "ifindex", 3, "attached", "ingress", 0,
+			 "egress", 0, "counters");
+}
+
+static int metrics_rule_stats(void *ctx, uint32_t slot, uint64_t *packets, uint64_t *bytes)
+{
+	*packets = 10 + slot;
+	*bytes = 1000 + slot;
+	return 0;
+}
+
+static void metrics_stats(void *ctx, struct api_stats *s)
+{
+	s->connections = 2;
+	s->events_lost = 7;
+	s->events_missed = 5;
+}
+
+/* The value of the sample written exactly as @series, or -1. */
+static long long sample(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, series, n) && l[n] == ' ')
+			return strtoll(l + n + 1, NULL, 10);
+	return -1;
+}
+
+/* Every line is a comment (# HELP/# TYPE name ...) or a sample
+ * name{labels} value, and every sample's family was declared first. */
+static void check_exposition(const char *text)
+{
+	char fam[128] = "";
+	const char *l = text;
+
+	ck_assert(*text);
+	ck_assert(text[strlen(text) - 1] == '\n');
+	while (*l) {
+		const char *end = strchr(l, '\n');
+		char line[1024];
+
+		ck_assert_ptr_nonnull(end);
+		ck_assert_uint_lt((size_t)(end - l), sizeof(line));
+		memcpy(line, l, end - l);
+		line[end - l] = '\0';
+		if (!strncmp(line, "# TYPE ", 7)) {
+			char type[16];
+
+			ck_assert_int_eq(sscanf(line + 7, "%127s %15s", fam, type), 2);
+			ck_assert_msg(!strcmp(type, "counter") || !strcmp(type, "gauge"), "%s", line);
+			ck_assert_msg(strcmp(type, "counter") ||
+					      !strcmp(fam + strlen(fam) - 6, "_total"),
+				      "counter %s without _total", fam);
+		} else if (strncmp(line, "# HELP ", 7)) {
+			size_t n = strlen(fam);
+			char *sp = strrchr(line, ' ');
+
+			ck_assert_msg(n && !strncmp(line, fam, n) &&
+					      (line[n] == ' ' || line[n] == '{'),
+				      "sample outside its family: %s", line);
+			ck_assert_ptr_nonnull(sp);
+			for (const char *d = sp + 1; *d; d++)
+				ck_assert_msg(isdigit((unsigned char)*d), "value of %s", line);
+			if (line[n] == '{')
+				ck_assert_msg(sp[-1] == '}', "labels of %s", line);
+		}
+		l = end + 1;
+	}
+}
+
+START_TEST(test_prom_escapes_label_values_and_help)
+{
+	struct prom p = { 0 };
+	char *text;
+
+	prom_family(&p, "x_total", "counter", "a \\ and\na newline");
+	prom_sample(&p, "x_total", 18446744073709551615ull, "a", "q\"b\\n\nl", "b", "", NULL);
+	prom_sample(&p, "x_total", 0, NULL);
+	text = prom_finish(&p);
+	ck_assert_str_eq(text, "# HELP x_total a \\\\ and\\na newline\n"
+			       "# TYPE x_total counter\n"
+			       "x_total{a=\"q\\\"b\\\\n\\nl\",b=\"\"} 18446744073709551615\n"
+			       "x_total 0\n");
+	free(text);
+	/* Nothing written is an empty text, not a failure. */
+	text = prom_finish(&p);
+	ck_assert_str_eq(text, "");
+	free(text);
+}
+END_TEST
+
+START_TEST(test_metrics_count_what_the_daemon_counts)
+{
+	struct api_peer reader = { .uid = 1000 };
+	struct env t;
+	const char *text;
+	json_t *r;
+	long long drops = 0;
+
+	env_init(&t);
+	t.a.ops.list_ifaces = metrics_ifaces;
+	t.a.ops.rule_stats = metrics_rule_stats;
+	t.a.ops.stats = metrics_stats;
+	add3(&t, "a");
+	add3(&t, "b");
+	r = call(&t, "{'method':'io.openziti.zfwd.AddRules','parameters':{'rules':7}}");
+	json_decref(r);
+	r = call_as(&t, "{'method':'io.openziti.zfwd.FlushRules'}", &reader);
+	json_decref(r);
+	r = call_as(&t, "{'method':'io.openziti.zfwd.GetMetrics'}", &reader);
+	text = jstr(expect_reply(r), "text");
+	check_exposition(text);
+	ck_assert_int_eq(sample(text, "zfwd_build_info{version=\"" ZFWD_VERSION "\"}"), 1);
+	ck_assert_int_eq(sample(text, "zfwd_rules"), 6);
+	ck_assert_int_eq(sample(text, "zfwd_owner_rules{owner=\"a\"}"), 3);
+	ck_assert_int_eq(sample(text, "zfwd_interfaces_attached"), 1);
+	for (int i = 0; i < ZFWD_R_MAX; i++)
+		if (!strncmp(api_reason_name(i), "drop_", 5)) {
+			char series[128];
+
+			snprintf(series, sizeof(series),
+				 "zfwd_drops_total{ifname=\"eth0\",reason=\"%s\"}",
+				 api_reason_name(i));
+			ck_assert_int_eq(sample(text, series), 100 + i);
+			drops += 100 + i;
+		}
+	ck_assert_int_eq(sample(text, "zfwd_packets_total{ifname=\"eth0\",direction=\"ingress\","
+				      "verdict=\"drop\"}"),
+			 drops);
+	ck_assert_int_eq(sample(text, "zfwd_packets_total{ifname=\"eth0\",direction=\"ingress\","
+				      "verdict=\"tproxy\"}"),
+			 100 + ZFWD_R_TPROXY);
+	ck_assert_int_eq(sample(text, "zfwd_packets_total{ifname=\"eth0\",direction=\"egress\","
+				      "verdict=\"pass\"}"),
+			 100 + ZFWD_R_EGRESS);
+	ck_assert_int_eq(sample(text, "zfwd_packets_total{ifname=\"eth1\",direction=\"ingress\","
+				      "verdict=\"pass\"}"),
+			 0);
+	ck_assert_int_eq(sample(text, "zfwd_api_requests_total{method=\"io.openziti.zfwd.AddRules\","
+				      "error=\"\"}"),
+			 2);
+	ck_assert_int_eq(sample(text, "zfwd_api_requests_total{method=\"io.openziti.zfwd.AddRules\","
+				      "error=\"org.varlink.service.InvalidParameter\"}"),
+			 1);
+	ck_assert_int_eq(sample(text, "zfwd_api_denied_total"), 1);
+	ck_assert_int_eq(sample(text, "zfwd_events_lost_total"), 7);
+	ck_assert_int_eq(sample(text, "zfwd_events_missed_total"), 5);
+	ck_assert_int_eq(sample(text, "zfwd_api_connections"), 2);
+	ck_assert_ptr_null(strstr(text, "zfwd_rule_packets_total"));
+	json_decref(r);
+
+	/* Per rule only when asked for. */
+	r = call(&t, "{'method':'io.openziti.zfwd.GetMetrics','parameters':{'rules':true}}");
+	text = jstr(expect_reply(r), "text");
+	check_exposition(text);
+	ck_assert_int_ge(sample(text, "zfwd_rule_packets_total{owner=\"a\",protocol=\"tcp\","
+				      "destination=\"10.1.2.3/32\",source=\"0.0.0.0/0\","
+				      "ports=\"1-65535\",action=\"tproxy\",service_id=\"\"}"),
+			 10);
+	ck_assert_int_ge(sample(text, "zfwd_rule_bytes_total{owner=\"b\",protocol=\"udp\","
+				      "destination=\"fd00::/8\",source=\"::/0\","
+				      "ports=\"1-65535\",action=\"pass\",service_id=\"\"}"),
+			 1000);
+	json_decref(r);
+	expect_invalid_parameter(&t, "{'method':'io.openziti.zfwd.GetMetrics','parameters':"
+				     "{'rules':'yes'}}", "rules");
 	env_free(&t);
 }
 END_TEST
@@ -748,7 +1110,9 @@ START_TEST(test_idl_methods_equal_the_served_methods)
 
 	idl_names(idl_zfwd, "method", &zf);
 	idl_names(idl_varlink_service, "method", &vs);
-	ck_assert_uint_eq(zf.n, 9);
+	ck_assert_uint_eq(zf.n, 11);
+	ck_assert(names_has(&zf, "io.openziti.zfwd.Monitor"));
+	ck_assert(names_has(&zf, "io.openziti.zfwd.GetMetrics"));
 	ck_assert(names_has(&zf, "io.openziti.zfwd.SyncRules"));
 	ck_assert(names_has(&zf, "io.openziti.zfwd.Validate"));
 	ck_assert(names_has(&zf, "io.openziti.zfwd.GetStatus"));
@@ -898,6 +1262,11 @@ static Suite *api_suite(void)
 	tcase_add_test(tv, test_unknown_parameter_is_invalid_parameter_naming_it);
 	tcase_add_test(tv, test_more_and_upgrade_are_refused);
 	tcase_add_test(tv, test_oneway_call_returns_no_reply_but_runs);
+	tcase_add_test(tv, test_readers_read_and_are_denied_changes);
+	tcase_add_test(tv, test_monitor_needs_more_and_streams);
+	tcase_add_test(tv, test_monitor_checks_its_filter);
+	tcase_add_test(tv, test_prom_escapes_label_values_and_help);
+	tcase_add_test(tv, test_metrics_count_what_the_daemon_counts);
 	suite_add_tcase(s, tv);
 
 	tcase_add_test(tz, test_add_rules_reports_added_and_existing);

@@ -213,6 +213,7 @@ static struct iface_opts opts_other(void)
 		.ssh = false,
 		.ipv6 = false,
 		.egress = false,
+		.events = true,
 	};
 
 	return o;
@@ -226,6 +227,7 @@ static void check_opts(const struct iface_opts *have, const struct iface_opts *w
 	ck_assert_int_eq(have->ssh, want->ssh);
 	ck_assert_int_eq(have->ipv6, want->ipv6);
 	ck_assert_int_eq(have->egress, want->egress);
+	ck_assert_int_eq(have->events, want->events);
 }
 
 /* A configuration from test notation (single quotes); config_free it. */
@@ -1014,7 +1016,7 @@ START_TEST(test_a_change_of_any_single_option_is_an_update)
 	fake_init(&f);
 	want_name(&f, "eth0", &base);
 	ev_newlink(&f, 4, "eth0");
-	for (int field = 0; field < 6; field++) {
+	for (int field = 0; field < 7; field++) {
 		struct iface_opts o = base;
 		const struct call *c;
 
@@ -1037,6 +1039,9 @@ START_TEST(test_a_change_of_any_single_option_is_an_update)
 		case 5:
 			o.egress = !o.egress;
 			break;
+		case 6:
+			o.events = !o.events;
+			break;
 		}
 		want_name(&f, "eth0", &o);
 		links_reevaluate(&f.ls);
@@ -1051,7 +1056,7 @@ START_TEST(test_a_change_of_any_single_option_is_an_update)
 		check_opts(&c->old, &o);
 		check_opts(&c->opts, &base);
 	}
-	expect_n_calls(&f, 13);
+	expect_n_calls(&f, 15);
 	fake_free(&f);
 }
 END_TEST
